@@ -1,0 +1,188 @@
+"""The ``falcost`` command line: sync, demo, report, sql, simulator, ui and ``api …``.
+
+Exit status: 0 on success, 1 when the pipeline or a query fails, 2 on bad usage or
+configuration. Errors print one line (plus a hint); ``--debug`` adds tracebacks.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import warnings
+from datetime import UTC, date, datetime, timedelta
+
+import click
+
+from pipelines import settings
+from pipelines.cli_api import api
+from pipelines.fal import FalConfigError
+
+DEMO_DAYS = 30
+SYNC_DAYS = 7
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _parse_day(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=name) from None
+
+
+def resolve_window(start: str | None, end: str | None, *, default_days: int) -> tuple[date, date]:
+    """Check a ``--start``/``--end`` pair (inclusive UTC days) before anything is sent."""
+    last_complete = _today() - timedelta(days=1)
+    end_day = _parse_day(end, "--end") or last_complete
+    start_day = _parse_day(start, "--start") or end_day - timedelta(days=default_days - 1)
+    if end_day > last_complete:
+        raise click.UsageError(
+            f"--end {end_day} is not a complete UTC day yet; the latest is {last_complete}"
+        )
+    if start_day > end_day:
+        raise click.UsageError(f"--start {start_day} is after --end {end_day}")
+    if start_day < settings.HISTORY_START:
+        raise click.UsageError(
+            f"--start {start_day} is before the first partition ({settings.HISTORY_START})"
+        )
+    return start_day, end_day
+
+
+@click.group()
+@click.option("--debug", is_flag=True, help="Show tracebacks on errors.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """falcost: fal.ai usage and cost into a DuckDB warehouse."""
+    ctx.obj = {"debug": debug}
+    # Dagster flags the beta/preview APIs used here on every import; users need not see that.
+    warnings.filterwarnings("ignore", module="dagster")
+    warnings.filterwarnings("ignore", message=".*(beta|preview).*")
+
+
+def _sync(start: date, end: date, debug: bool) -> None:
+    from pipelines.progress import show_client_warnings
+    from pipelines.resources import from_environment
+    from pipelines.runner import run_main_job
+
+    try:
+        from_environment()["fal"].process_config_and_initialize().client()  # fail fast on config
+    except (FalConfigError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from None
+    show_client_warnings()
+    click.echo(
+        f"falcost sync {start}..{end} from {settings.source_name()} "
+        f"into {settings.warehouse_path()}",
+        err=True,
+    )
+    outcome = run_main_job(start, end)
+    click.echo(f"\nrun {outcome.run_id}")
+    click.echo(
+        f"{'asset':<28}{'days':>6}{'written':>10}{'in table':>10}{'requests':>10}{'retries':>9}"
+    )
+    for line in outcome.assets:
+        click.echo(
+            f"{line.asset:<28}{line.partitions or '-':>6}{line.rows_written:>10}"
+            f"{line.table_rows:>10}{line.requests:>10}{line.retries:>9}"
+        )
+    if not outcome.success or outcome.failures:
+        for failure in outcome.failures:
+            click.echo(f"FAILED {failure}", err=True)
+        if debug:
+            for detail in outcome.failure_details:
+                click.echo(detail, err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--start", help="First UTC day, YYYY-MM-DD (default: 7 days before --end).")
+@click.option("--end", help="Last UTC day, inclusive (default: yesterday).")
+@click.pass_context
+def sync(ctx: click.Context, start: str | None, end: str | None) -> None:
+    """Materialise every asset for a day range, then the marts."""
+    first, last = resolve_window(start, end, default_days=SYNC_DAYS)
+    _sync(first, last, ctx.obj["debug"])
+
+
+@main.command()
+@click.option("--days", default=DEMO_DAYS, show_default=True, type=click.IntRange(1, 365))
+@click.pass_context
+def demo(ctx: click.Context, days: int) -> None:
+    """Run everything on the built-in simulator over the last N days, then print the report."""
+    os.environ[settings.SOURCE] = "simulator"
+    first, last = resolve_window(None, None, default_days=days)
+    _sync(first, last, ctx.obj["debug"])
+    ctx.invoke(report)
+
+
+@main.command()
+def report() -> None:
+    """Print the marts: top models by cost, daily request trend, instance status."""
+    from pipelines.report import print_report
+
+    sys.exit(print_report(settings.warehouse_path()))
+
+
+@main.command()
+@click.argument("query")
+@click.option("--max-rows", default=100, show_default=True)
+def sql(query: str, max_rows: int) -> None:
+    """Run a read-only QUERY on the warehouse and print the result."""
+    from pipelines.report import print_query
+
+    sys.exit(print_query(settings.warehouse_path(), query, max_rows=max_rows))
+
+
+@main.command()
+@click.option("--port", default=8765, show_default=True)
+@click.option("--seed", default=settings.DEFAULT_SIMULATOR_SEED, show_default=True)
+@click.option("--latency-ms", default=0, show_default=True, help="Added to every response.")
+@click.option("--max-in-flight", type=int, help="Answer 429 past this many requests at once.")
+def simulator(port: int, seed: int, latency_ms: int, max_in_flight: int | None) -> None:
+    """Serve the simulated fal Platform API on 127.0.0.1 until Ctrl-C."""
+    import time
+
+    from pipelines.sim import (
+        SIM_FAL_KEY,
+        SIM_LOWCODE_TOKEN,
+        Faults,
+        SimConfig,
+        serving,
+    )
+
+    faults = Faults(latency_s=latency_ms / 1000, max_in_flight=max_in_flight)
+    with serving(SimConfig(seed=seed, faults=faults), port=port) as url:
+        click.echo(f"simulated fal Platform API on {url}")
+        click.echo(f"  fal dialect:        FAL_API_BASE_URL={url}/v1 FAL_KEY={SIM_FAL_KEY}")
+        click.echo(
+            f"  lowcodeapi dialect: LOWCODEAPI_BASE_URL={url}/falai "
+            f"LOWCODEAPI_TOKEN={SIM_LOWCODE_TOKEN}"
+        )
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            click.echo("stopped")
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("dagster_args", nargs=-1, type=click.UNPROCESSED)
+def ui(dagster_args: tuple[str, ...]) -> None:
+    """Start `dagster dev` on the project's instance, so `falcost sync` runs show up."""
+    from pipelines.runner import dagster_instance
+
+    dagster_instance()  # settles DAGSTER_HOME and its dagster.yaml
+    # A shell's background job ignores SIGINT; dagster dev maps SIGTERM onto that handler.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    os.execvp("dagster", ["dagster", "dev", *dagster_args])
+
+
+main.add_command(api)
+
+
+if __name__ == "__main__":
+    main()

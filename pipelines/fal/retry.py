@@ -1,0 +1,49 @@
+"""The retry policy: tenacity, on 429, 5xx and transport errors only, bounded in tries and time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_random_exponential,
+)
+
+from pipelines.fal.errors import RETRYABLE, FalRateLimitError
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to retry.
+
+    fal documents 429 without ``Retry-After``, so the default is exponential backoff with full
+    jitter; a ``Retry-After`` that is present wins, capped at ``max_retry_after``.
+    """
+
+    max_attempts: int = 8
+    backoff_base: float = 0.5
+    max_backoff: float = 20.0
+    max_total_seconds: float = 180.0
+    max_retry_after: float = 60.0
+
+
+def retrying(policy: RetryPolicy, before_sleep) -> AsyncRetrying:
+    jitter = wait_random_exponential(multiplier=policy.backoff_base, max=policy.max_backoff)
+
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, FalRateLimitError) and exc.retry_after is not None:
+            return min(exc.retry_after, policy.max_retry_after)
+        return jitter(state)
+
+    return AsyncRetrying(
+        retry=retry_if_exception_type(RETRYABLE),
+        stop=stop_after_attempt(policy.max_attempts) | stop_after_delay(policy.max_total_seconds),
+        wait=wait,
+        before_sleep=before_sleep,
+        reraise=True,
+    )

@@ -1,0 +1,250 @@
+"""One pooled, bounded, retrying HTTP session against a ``Source``.
+
+Every request goes through ``ApiSession.request_json``: at most ``max_in_flight`` requests are
+on the wire at once (backoff sleeps happen outside that bound), failures map onto the error tree,
+and LowCodeAPI's ``{"message", "provider", "result"}`` envelope is taken off.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from pipelines.fal.auth import KeyAuth, QueryTokenAuth
+from pipelines.fal.errors import (
+    FalAuthError,
+    FalNotFoundError,
+    FalRateLimitError,
+    FalResponseError,
+    FalServerError,
+    FalStatusError,
+    FalTransportError,
+)
+from pipelines.fal.redaction import install_log_redaction, redact
+from pipelines.fal.retry import RetryPolicy, retrying
+from pipelines.fal.source import Source
+
+log = logging.getLogger("pipelines.fal")
+
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+QueryParams = list[tuple[str, str | int]]
+
+
+@dataclass
+class RequestStats:
+    """Counters for progress output and run metadata."""
+
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    server_errors: int = 0
+    transport_errors: int = 0
+    by_path: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "requests": self.requests,
+            "retries": self.retries,
+            "rate_limited": self.rate_limited,
+            "server_errors": self.server_errors,
+            "transport_errors": self.transport_errors,
+        }
+
+
+class ApiSession:
+    """An ``httpx.AsyncClient`` bound to one source, with retries and a bound on requests in flight.
+
+    Args:
+        source: where to send requests and with which credential.
+        max_in_flight: requests on the wire at once (the pool has as many connections).
+        timeout: httpx timeout; the library default is never relied on.
+        retry: the retry policy for 429, 5xx and transport errors.
+        transport: an httpx transport to use instead of the network (the in-process simulator).
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        *,
+        max_in_flight: int = 8,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        if max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1")
+        install_log_redaction()
+        self.source = source
+        self.retry = retry or RetryPolicy()
+        self.stats = RequestStats()
+        self._max_in_flight = max_in_flight
+        self._timeout = timeout
+        self._transport = transport
+        self._client: httpx.AsyncClient | None = None
+        self._slots: asyncio.Semaphore | None = None
+
+    def __repr__(self) -> str:
+        return f"ApiSession(source={self.source!r}, max_in_flight={self._max_in_flight})"
+
+    async def __aenter__(self) -> ApiSession:
+        auth = (
+            KeyAuth(self.source.secret)
+            if self.source.dialect == "fal"
+            else QueryTokenAuth(self.source.secret)
+        )
+        self._client = httpx.AsyncClient(
+            base_url=self.source.base_url.rstrip("/"),
+            auth=auth,
+            timeout=self._timeout,
+            limits=httpx.Limits(
+                max_connections=self._max_in_flight,
+                max_keepalive_connections=self._max_in_flight,
+            ),
+            headers={"Accept": "application/json", "User-Agent": "falcost/0.1"},
+            transport=self._transport,
+        )
+        self._slots = asyncio.Semaphore(self._max_in_flight)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: QueryParams | None = None,
+        body: dict[str, Any] | None = None,
+        what: str = "",
+    ) -> Any:
+        """Send one request (retrying as the policy says) and return its decoded, unwrapped body.
+
+        ``what`` describes the request in error messages (e.g. "page 3"). Returns ``None`` for 204.
+        Raises a ``FalError`` subclass; see ``pipelines.fal.errors``.
+        """
+        if self._client is None or self._slots is None:
+            raise RuntimeError("use 'async with ApiSession(...)' before sending requests")
+        label = f"{method} {path}" + (f" ({what})" if what else "")
+
+        def before_sleep(state) -> None:
+            self.stats.retries += 1
+            exc = state.outcome.exception()
+            wait = state.next_action.sleep if state.next_action else 0.0
+            log.warning(
+                "retrying %s after %s (attempt %d, waiting %.2f s)",
+                label,
+                type(exc).__name__,
+                state.attempt_number,
+                wait,
+            )
+
+        async for attempt in retrying(self.retry, before_sleep):
+            with attempt:
+                async with self._slots:
+                    response = await self._send(method, path, params, body, label)
+                return self._decode(response, label)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        params: QueryParams | None,
+        body: dict[str, Any] | None,
+        label: str,
+    ) -> httpx.Response:
+        assert self._client is not None
+        self.stats.requests += 1
+        self.stats.by_path[path] = self.stats.by_path.get(path, 0) + 1
+        try:
+            response = await self._client.request(method, path, params=params, json=body)
+        except httpx.TransportError as exc:
+            self.stats.transport_errors += 1
+            detail = redact(str(exc), self.source.secret) or type(exc).__name__
+            raise FalTransportError(f"{label} failed: {type(exc).__name__}: {detail}") from None
+        if response.status_code >= 400:
+            raise self._status_error(response, label)
+        return response
+
+    def _status_error(self, response: httpx.Response, label: str) -> FalStatusError:
+        status = response.status_code
+        error_type, message, request_id = _error_fields(response)
+        text = f"'{status} {response.reason_phrase}' for {label}"
+        if error_type or message:
+            text += f": {error_type or 'error'}: {message or ''}".rstrip(": ")
+        text = redact(text, self.source.secret)
+        fields = {"status_code": status, "error_type": error_type, "request_id": request_id}
+        if status in (401, 403):
+            hint = (
+                "check FAL_KEY (usage and compute need an ADMIN-scope key)"
+                if self.source.dialect == "fal"
+                else "check LOWCODEAPI_TOKEN and the fal connection in LowCodeAPI"
+            )
+            return FalAuthError(f"{text}; {hint}", **fields)
+        if status == 404:
+            return FalNotFoundError(text, **fields)
+        if status == 429:
+            self.stats.rate_limited += 1
+            retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
+            return FalRateLimitError(text, retry_after=retry_after, **fields)
+        if status >= 500:
+            self.stats.server_errors += 1
+            return FalServerError(text, **fields)
+        return FalStatusError(text, **fields)
+
+    def _decode(self, response: httpx.Response, label: str) -> Any:
+        if response.status_code == 204 or not response.content:
+            return None
+        content_type = response.headers.get("content-type", "").split(";")[0].strip()
+        if "json" not in content_type:
+            raise FalResponseError(
+                f"{label} answered {response.status_code} with {content_type or 'no content type'}"
+                " instead of JSON"
+            )
+        try:
+            payload = json.loads(response.content)
+        except ValueError as exc:
+            raise FalResponseError(f"malformed JSON in the answer to {label}: {exc}") from None
+        return unwrap(payload)
+
+
+def unwrap(payload: Any) -> Any:
+    """Take LowCodeAPI's success envelope off; bare fal bodies pass through unchanged."""
+    if isinstance(payload, dict) and "result" in payload and "provider" in payload:
+        return payload["result"]
+    return payload
+
+
+def _error_fields(response: httpx.Response) -> tuple[str | None, str | None, str | None]:
+    """Read fal's ``{"error": {...}}`` body, also when LowCodeAPI wrapped it once more."""
+    try:
+        payload = response.json()
+    except ValueError:
+        return None, None, None
+    error = payload.get("error") if isinstance(payload, dict) else None
+    if isinstance(error, dict) and isinstance(error.get("error"), dict):
+        error = error["error"]
+    if not isinstance(error, dict):
+        message = payload.get("message") if isinstance(payload, dict) else None
+        return None, message if isinstance(message, str) else None, None
+    return error.get("type"), error.get("message"), error.get("request_id")
+
+
+def _retry_after_seconds(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        return max(0.0, parsed.timestamp() - time.time()) if parsed else None

@@ -1,0 +1,123 @@
+"""Dagster resources: the fal Platform API client and the DuckDB warehouse.
+
+Resources are chosen once, from the environment, in ``from_environment``; secrets enter only as
+``dg.EnvVar`` so they are never written into run config, the UI or the event log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
+from functools import cache
+from typing import TypeVar
+
+import dagster as dg
+import duckdb
+import httpx
+from dagster_duckdb import DuckDBResource
+from pydantic import Field
+
+import warehouse
+from pipelines import settings
+from pipelines.fal import FalClient, FalConfigError, Source
+
+T = TypeVar("T")
+SIMULATOR_BASE_URL = "http://127.0.0.1/v1"  # never dialled: the in-process transport answers
+
+
+@cache
+def _in_process_simulator(seed: int) -> httpx.ASGITransport:
+    # One simulated account per process, so state (created instances) lasts across runs.
+    from pipelines.sim import SimConfig, create_app
+
+    return httpx.ASGITransport(app=create_app(SimConfig(seed=seed)))
+
+
+class FalPlatformResource(dg.ConfigurableResource):
+    """The fal Platform API: the real one (``fal``), the LowCodeAPI proxy, or the simulator."""
+
+    source: str = Field(default="simulator", description="fal, lowcodeapi or simulator")
+    fal_key: str | None = Field(default=None, repr=False, description="fal ADMIN key (EnvVar)")
+    fal_base_url: str = settings.DEFAULT_FAL_BASE_URL
+    lowcodeapi_token: str | None = Field(default=None, repr=False, description="(EnvVar)")
+    lowcodeapi_base_url: str = settings.DEFAULT_LOWCODEAPI_BASE_URL
+    max_in_flight: int = Field(default=settings.DEFAULT_MAX_IN_FLIGHT, ge=1)
+    window_days: int = Field(default=90, ge=1, description="longest range per usage request")
+    simulator_seed: int = settings.DEFAULT_SIMULATOR_SEED
+
+    def __repr__(self) -> str:
+        return f"FalPlatformResource(source={self.source!r}, max_in_flight={self.max_in_flight})"
+
+    __str__ = __repr__
+
+    def client(self) -> FalClient:
+        """A new client for this source (use as ``async with``); raises ``FalConfigError``."""
+        transport = None
+        if self.source == "fal":
+            source = Source("fal", "fal", self.fal_base_url, self.fal_key or "")
+        elif self.source == "lowcodeapi":
+            source = Source(
+                "lowcodeapi", "lowcodeapi", self.lowcodeapi_base_url, self.lowcodeapi_token or ""
+            )
+        elif self.source == "simulator":
+            from pipelines.sim import SIM_FAL_KEY
+
+            source = Source("simulator", "fal", SIMULATOR_BASE_URL, SIM_FAL_KEY)
+            transport = _in_process_simulator(self.simulator_seed)
+        else:
+            raise FalConfigError(
+                f"unknown source {self.source!r}: set FALCOST_SOURCE to one of {settings.SOURCES}"
+            )
+        return FalClient(
+            source,
+            max_in_flight=self.max_in_flight,
+            window_days=self.window_days,
+            transport=transport,
+        )
+
+    def run(self, work: Callable[[FalClient], Awaitable[T]]) -> tuple[T, dict[str, int]]:
+        """Run ``work`` with a fresh client on its own event loop; return its result and stats."""
+
+        async def go() -> tuple[T, dict[str, int]]:
+            async with self.client() as client:
+                result = await work(client)
+                return result, client.stats
+
+        return asyncio.run(go())
+
+
+class WarehouseResource(DuckDBResource):
+    """The DuckDB warehouse file; connections retry while another process holds the lock."""
+
+    @contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        os.makedirs(os.path.dirname(os.path.abspath(self.database)), exist_ok=True)
+        with super().get_connection() as con:
+            con.execute("set TimeZone = 'UTC'")
+            warehouse.apply_ddl(con)
+            yield con
+
+
+def from_environment(env: Mapping[str, str] = os.environ) -> dict[str, dg.ConfigurableResource]:
+    """Pick the source and the warehouse from the environment (CONTRACT.md's variables)."""
+    source = settings.source_name(env)
+    fal = FalPlatformResource(
+        source=source,
+        fal_key=dg.EnvVar(settings.FAL_KEY) if env.get(settings.FAL_KEY) else None,
+        fal_base_url=env.get(settings.FAL_API_BASE_URL) or settings.DEFAULT_FAL_BASE_URL,
+        lowcodeapi_token=(
+            dg.EnvVar(settings.LOWCODEAPI_TOKEN) if env.get(settings.LOWCODEAPI_TOKEN) else None
+        ),
+        lowcodeapi_base_url=(
+            env.get(settings.LOWCODEAPI_BASE_URL) or settings.DEFAULT_LOWCODEAPI_BASE_URL
+        ),
+        max_in_flight=settings.int_setting(
+            env, settings.MAX_IN_FLIGHT, settings.DEFAULT_MAX_IN_FLIGHT
+        ),
+        simulator_seed=settings.int_setting(
+            env, settings.SIMULATOR_SEED, settings.DEFAULT_SIMULATOR_SEED
+        ),
+    )
+    return {"fal": fal, "warehouse": WarehouseResource(database=settings.warehouse_path(env))}

@@ -1,0 +1,49 @@
+"""``python -m pipelines.sim``: serve the simulated fal API on loopback until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+from dataclasses import replace
+from datetime import date
+
+from .config import SIM_FAL_KEY, SIM_LOWCODE_TOKEN, Faults, SimConfig
+from .faults import SCENARIOS
+from .server import serving
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m pipelines.sim", description=__doc__)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--today", type=date.fromisoformat, help="YYYY-MM-DD (default: UTC today)")
+    parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--max-in-flight", type=int)
+    parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="none")
+    return parser
+
+
+def config_from_args(argv: list[str] | None = None) -> tuple[SimConfig, int]:
+    args = _parser().parse_args(argv)
+    faults: Faults = SCENARIOS[args.scenario]
+    if args.latency_ms:
+        faults = replace(faults, latency_s=args.latency_ms / 1000)
+    if args.max_in_flight is not None:
+        faults = replace(faults, max_in_flight=args.max_in_flight)
+    return SimConfig(seed=args.seed, today=args.today, faults=faults), args.port
+
+
+def main(argv: list[str] | None = None) -> None:
+    config, port = config_from_args(argv)
+    with serving(config, port=port) as url:
+        print(f"fal simulator on {url} (seed {config.seed}); Ctrl-C stops it")
+        print(f"  fal:        FAL_API_BASE_URL={url}/v1 FAL_KEY={SIM_FAL_KEY}")
+        print(f"  lowcodeapi: LOWCODEAPI_BASE_URL={url}/falai LOWCODEAPI_TOKEN={SIM_LOWCODE_TOKEN}")
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("stopped")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""The ASGI app: both dialects of one ``Simulation`` behind a single Starlette route.
+
+One catch-all handler, so throttling, error storms and counters apply to every request,
+unknown paths included. Per request: count it, admit it (or answer 429/500), add latency,
+route it (auth, handler, body faults), then render it in its dialect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from http import HTTPStatus
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route as StarletteRoute
+
+from .config import SimConfig
+from .dispatch import FAL, LOWCODE, Call, Reply, Router
+from .fal_routes import FAL_ROUTES
+from .lowcode_routes import LOWCODE_ROUTES
+from .query import ApiError, Params
+from .simulation import Simulation
+
+_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+_STORM = {
+    429: ApiError(429, "rate_limited", "Rate limit exceeded"),
+    500: ApiError(500, "server_error", "An unexpected error occurred"),
+}
+
+
+def dumps(body: Any) -> bytes:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+
+
+def _render(
+    sim: Simulation,
+    dialect: str,
+    reply: Reply,
+    paths: tuple[str, ...],
+    headers: dict[str, str] | None = None,
+) -> Response:
+    status = reply.status
+    if status == 429:
+        sim.count("429")
+    elif status >= 500:
+        sim.count("5xx")
+    if reply.body is None:
+        return Response(status_code=status, headers=headers)
+    body = reply.body
+    if dialect == LOWCODE and sim.config.wrap_lowcode:
+        if status < 400:
+            body = {"message": "Request completed", "provider": "falai", "result": body}
+        else:
+            body = {"message": HTTPStatus(status).phrase, "provider": "falai", "error": body}
+    payload = dumps(body)
+    if 200 <= status < 300:
+        replaced = sim.injector.replacement(paths, payload)
+        if replaced is not None:
+            return Response(replaced[0], status, headers=headers, media_type=replaced[1])
+    return Response(payload, status, headers=headers, media_type="application/json")
+
+
+async def _json_body(request: Request) -> Any:
+    """The parsed JSON body; ``None`` when absent or not JSON (handlers answer 400)."""
+    raw = await request.body()
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def create_app(sim: Simulation | SimConfig | None = None) -> Starlette:
+    """The simulated API; ``app.state.sim`` is the ``Simulation`` it serves."""
+    simulation = sim if isinstance(sim, Simulation) else Simulation(sim)
+    router = Router(FAL_ROUTES + LOWCODE_ROUTES)
+
+    async def handle(request: Request) -> Response:
+        path = request.url.path
+        dialect = LOWCODE if path == "/falai" or path.startswith("/falai/") else FAL
+        injector = simulation.injector
+        simulation.count("requests")
+        injector.in_flight += 1
+        try:
+            verdict = injector.admission(time.monotonic())
+            if verdict is not None:
+                error = _STORM[verdict]
+                headers = injector.retry_headers() if verdict == 429 else None
+                return _render(simulation, dialect, Reply(verdict, error.body()), (path,), headers)
+            if injector.faults.latency_s > 0:
+                await asyncio.sleep(injector.faults.latency_s)
+            body = await _json_body(request) if request.method in ("POST", "PUT", "PATCH") else None
+            call = Call(
+                request.method, path, Params(request.query_params.multi_items()), body,
+                request.headers, router,
+            )  # fmt: skip
+            reply, route = router.serve(simulation, call)
+            paths = (path, route.canonical) if route else (path,)
+            return _render(simulation, dialect, reply, paths)
+        finally:
+            injector.in_flight -= 1
+
+    app = Starlette(routes=[StarletteRoute("/{path:path}", handle, methods=_METHODS)])
+    app.state.sim = simulation
+    return app

@@ -1,0 +1,68 @@
+"""fal's own dialect under ``/v1`` (API.md): header ``Authorization: Key <key>``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import compute_api, models_api, usage_api
+from .dispatch import Call, Reply, Route
+
+if TYPE_CHECKING:
+    from .simulation import Simulation
+
+
+def _models(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
+    return Reply(200, models_api.list_models(sim, call.params))
+
+
+def _pricing(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
+    return Reply(200, models_api.pricing(sim, call.params))
+
+
+def _estimate(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
+    return Reply(200, models_api.estimate(sim, call.body))
+
+
+def _usage(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
+    return Reply(200, usage_api.usage(sim, call.params))
+
+
+def _analytics(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
+    return Reply(200, usage_api.analytics(sim, call.params))
+
+
+def _instances(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
+    return Reply(200, compute_api.list_instances(sim, call.params))
+
+
+def _create(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
+    key = call.headers.get("idempotency-key")
+    if key is None:
+        return Reply(201, compute_api.create_instance(sim, call.body))
+    # the same Idempotency-Key answers the same instance again
+    if key not in sim.idempotency:
+        sim.idempotency[key] = compute_api.create_instance(sim, call.body)
+    return Reply(201, dict(sim.idempotency[key]))
+
+
+def _get(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
+    return Reply(200, compute_api.get_instance(sim, args["id"]))
+
+
+def _delete(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
+    compute_api.delete_instance(sim, args["id"])
+    return Reply(204)
+
+
+FAL_ROUTES = [
+    Route("GET", "/v1/models", "/v1/models", _models),
+    Route("GET", "/v1/models/pricing", "/v1/models/pricing", _pricing),
+    Route("POST", "/v1/models/pricing/estimate", "/v1/models/pricing/estimate", _estimate),
+    Route("GET", "/v1/models/usage", "/v1/models/usage", _usage, admin=True),
+    Route("GET", "/v1/models/analytics", "/v1/models/analytics", _analytics),
+    Route("GET", "/v1/compute/instances", "/v1/compute/instances", _instances, admin=True),
+    Route("POST", "/v1/compute/instances", "/v1/compute/instances", _create, admin=True),
+    Route("GET", "/v1/compute/instances/{id}", "/v1/compute/instances/{id}", _get, admin=True),
+    Route("DELETE", "/v1/compute/instances/{id}", "/v1/compute/instances/{id}", _delete,
+          admin=True),
+]  # fmt: skip

@@ -1,0 +1,242 @@
+"""The simulated account: catalogue, prices, traffic, instances, mutations and ground truth."""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from .catalog import catalog_for
+from .config import SimConfig
+from .faults import FaultInjector
+from .instances import Fleet, slot_of
+from .items import (
+    METRICS,
+    AnalyticsRow,
+    UsageRow,
+    analytics_item,
+    analytics_rows,
+    usage_item,
+    usage_rows,
+)
+from .seeds import rng_for
+from .traffic import DayRecord, Profile, build_profiles, choose_used, generate_day, scaled
+
+LATE_FRACTIONS = (0.80, 0.95, 0.99)  # share of the final volume seen 1, 2, 3 days later
+TODAY_FRACTION = 0.5
+_EARLIEST = date.min.toordinal()
+
+
+class _Lru:
+    """A small LRU cache, safe to share between the server thread and the test thread."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._data: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        value = make()  # outside the lock: a rare double computation is harmless
+        with self._lock:
+            self._data[key] = value
+            if len(self._data) > self._size:
+                self._data.popitem(last=False)
+        return value
+
+
+class Simulation:
+    """One simulated fal account, shared by both dialects of the app."""
+
+    def __init__(self, config: SimConfig | None = None) -> None:
+        self.config = config or SimConfig()
+        self.stats: dict[str, int] = {"requests": 0, "429": 0, "5xx": 0}
+        cfg = self.config
+        self.catalog = catalog_for(cfg.seed, cfg.n_endpoints)
+        self.profiles: list[Profile] = build_profiles(
+            choose_used(self.catalog, cfg.seed, cfg.n_used), cfg.seed, cfg.usage_start
+        )
+        self.fleet = Fleet(cfg.seed)
+        self.injector = FaultInjector(cfg.faults, cfg.seed)
+        self.lock = threading.RLock()
+        self._clock: datetime | None = None
+        self._revisions: dict[int, float] = {}
+        self._price_version = 0
+        self._revision_version = 0
+        self._prices: dict[str, list[tuple[int, int]]] = {
+            e.endpoint_id: [(_EARLIEST, e.price_micro)]
+            for e in self.catalog.endpoints
+            if e.price_micro is not None
+        }
+        # a few used endpoints change list price somewhere in the history
+        rng = rng_for(cfg.seed, "price-changes")
+        changing = min(len(self.profiles), max(1, len(self.profiles) // 20))
+        for profile in rng.sample(self.profiles, changing):
+            old = profile.endpoint.price_micro
+            new = round(old * rng.choice((0.8, 0.9, 1.2, 1.25)))
+            day = cfg.usage_start.toordinal() + rng.randrange(60, 500)
+            self._prices[profile.endpoint.endpoint_id].append((day, max(new, 1)))
+        # bounded so that a year of 1,500 used endpoints stays in tens of MB
+        self._days = _Lru(64)
+        self._rows = _Lru(192)
+        self._memo = _Lru(16)
+        self.idempotency: dict[str, dict[str, Any]] = {}
+
+    # -- clock -------------------------------------------------------------------------------
+
+    @property
+    def today(self) -> date:
+        return self.config.today or self.now().date()
+
+    def now(self) -> datetime:
+        """The instance clock: pinned by ``set_now``, else the wall clock (UTC)."""
+        return self._clock or datetime.now(UTC)
+
+    def window_now(self) -> datetime:
+        """Default end of usage windows: ``today`` at the wall clock's time of day."""
+        clock = self.now()
+        return datetime.combine(self.today, clock.timetz())
+
+    def state_key(self) -> tuple[date, int, int]:
+        """Changes whenever served usage or analytics may change."""
+        return (self.today, self._price_version, self._revision_version)
+
+    def memo(self, key: Hashable, make: Callable[[], Any]) -> Any:
+        """Cache a derived value; put ``state_key()`` in ``key`` when it depends on state."""
+        return self._memo.get(key, make)
+
+    def set_today(self, day: date) -> None:
+        with self.lock:
+            self.config = replace(self.config, today=day)
+
+    def set_now(self, at: datetime | None) -> None:
+        """Pin the clock instance statuses are derived from (``None``: back to wall time)."""
+        self._clock = at if at is None or at.tzinfo else at.replace(tzinfo=UTC)
+
+    def count(self, key: str) -> None:
+        self.stats[key] = self.stats.get(key, 0) + 1
+
+    # -- prices ------------------------------------------------------------------------------
+
+    def price_micro(self, endpoint_id: str, day: date) -> int | None:
+        history = self._prices.get(endpoint_id)
+        if not history:
+            return None
+        at = bisect.bisect_right(history, (day.toordinal(), float("inf"))) - 1
+        return history[at][1] if at >= 0 else None
+
+    def set_price(self, endpoint_id: str, unit_price: float, *, effective: date) -> None:
+        """A new list price from ``effective`` on (at most 6 decimals)."""
+        if endpoint_id not in self.catalog.by_id:
+            raise KeyError(f"unknown endpoint {endpoint_id!r}")
+        micro = round(unit_price * 1_000_000)
+        if unit_price < 0 or abs(micro - unit_price * 1_000_000) > 1e-3:
+            raise ValueError("unit_price must be >= 0 with at most 6 decimals")
+        with self.lock:
+            history = [
+                h for h in self._prices.get(endpoint_id, []) if h[0] != effective.toordinal()
+            ]
+            self._prices[endpoint_id] = sorted([*history, (effective.toordinal(), micro)])
+            self._price_version += 1
+
+    def current_prices(self) -> dict[str, dict[str, Any]]:
+        today = self.today
+        prices = {}
+        for endpoint_id in self._prices:
+            micro = self.price_micro(endpoint_id, today)
+            if micro is not None:
+                unit = self.catalog.by_id[endpoint_id].unit
+                prices[endpoint_id] = {"unit": unit, "unit_price": micro / 1e6, "currency": "USD"}
+        return dict(sorted(prices.items()))
+
+    # -- traffic -----------------------------------------------------------------------------
+
+    def revise_usage(self, day: date, factor: float) -> None:
+        """Upstream revises a past day: every count of it is scaled by ``factor``."""
+        with self.lock:
+            self._revisions[day.toordinal()] = self._revisions.get(day.toordinal(), 1.0) * factor
+            self._revision_version += 1
+
+    def scale(self, day: date) -> float:
+        """Share of the final volume visible now (late data) times any revision."""
+        age = (self.today - day).days
+        if age < 0:
+            return 0.0
+        if age == 0:
+            late = TODAY_FRACTION
+        elif age <= self.config.late_days:
+            late = LATE_FRACTIONS[age - 1] if age <= len(LATE_FRACTIONS) else 0.995
+        else:
+            late = 1.0
+        return late * self._revisions.get(day.toordinal(), 1.0)
+
+    def day_records(self, day: date) -> list[DayRecord]:
+        factor = self.scale(day)
+        if factor <= 0.0:
+            return []
+        cfg = self.config
+        base = self._days.get(
+            day, lambda: generate_day(self.profiles, cfg.seed, cfg.usage_start, day)
+        )
+        return base if factor == 1.0 else [scaled(r, factor) for r in base]
+
+    def usage_rows(self, day: date, *, by_auth: bool, by_discount: bool = True) -> list[UsageRow]:
+        def make() -> list[UsageRow]:
+            prices = self._prices
+            ordinal = day.toordinal()
+
+            def price_of(profile: Profile) -> int:
+                history = prices[profile.endpoint.endpoint_id]
+                if len(history) == 1:
+                    return history[0][1]
+                return history[bisect.bisect_right(history, (ordinal, float("inf"))) - 1][1]
+
+            return usage_rows(
+                self.day_records(day), self.profiles, price_of,
+                by_auth=by_auth, by_discount=by_discount,
+            )  # fmt: skip
+
+        key = ("usage", day, self.scale(day), self._price_version, by_auth, by_discount)
+        return self._rows.get(key, make)
+
+    def analytics_rows(self, day: date) -> list[AnalyticsRow]:
+        key = ("analytics", day, self.scale(day))
+        return self._rows.get(key, lambda: analytics_rows(self.day_records(day), self.profiles))
+
+    # -- ground truth ------------------------------------------------------------------------
+
+    def models(self) -> list[dict[str, Any]]:
+        """Copies: the served items are shared by every simulation with this catalogue."""
+        return copy.deepcopy([e.item for e in self.catalog.endpoints])
+
+    def usage_items(self, day: date, *, auth_method: bool = True) -> list[dict[str, Any]]:
+        """The line items served for ``day`` (timeframe=day), before any per-page fault.
+
+        With ``Faults.deprecated_cost_only`` rows carry only ``cost`` and discount rates are
+        not split, as in the pre-2026-07 API.
+        """
+        cost_only = self.config.faults.deprecated_cost_only
+        rows = self.usage_rows(day, by_auth=auth_method, by_discount=not cost_only)
+        return [usage_item(r, label=auth_method, structured=False, cost_only=cost_only)
+                for r in rows]  # fmt: skip
+
+    def analytics_items(self, day: date) -> list[dict[str, Any]]:
+        return [analytics_item(row, METRICS) for row in self.analytics_rows(day)]
+
+    def instances(self, at: datetime | None = None) -> list[dict[str, Any]]:
+        with self.lock:
+            return self.fleet.snapshot(slot_of(at or self.now()))
+
+    def window_days(self, start: date, end: date) -> list[date]:
+        """Days in [start, end) clipped to the days that can carry data."""
+        first = max(start, self.config.usage_start)
+        last = min(end - timedelta(days=1), self.today)
+        return [first + timedelta(days=i) for i in range((last - first).days + 1)]

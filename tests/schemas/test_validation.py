@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+from datetime import date
+
+import dagster as dg
+import pytest
+
+from pipelines import frames
+from pipelines.schemas import RawAnalyticsDaily, RawModels, RawUsageDaily
+from pipelines.validation import validate
+
+DAY = date(2025, 3, 1)
+
+
+def item(**overrides) -> dict:
+    row = {
+        "usage_date": DAY,
+        "endpoint_id": "fal-ai/flux/dev",
+        "unit": "image",
+        "unit_price": 0.1,
+        "percent_discount": 20.0,
+        "auth_method": "Production Key",
+        "quantity": 4.0,
+        "cost_subtotal": 0.4,
+        "cost_discount": 0.08,
+        "cost_total": 0.32,
+        "currency": "USD",
+    }
+    row.update(overrides)
+    return row
+
+
+def failure(rows: list[dict]) -> str:
+    with pytest.raises(dg.Failure) as caught:
+        validate(frames.usage_frame(rows), RawUsageDaily, "raw.usage_daily")
+    return caught.value.description
+
+
+def test_a_valid_usage_frame_passes_unchanged():
+    frame = frames.usage_frame([item(), item(auth_method="Staging Key")])
+    assert validate(frame, RawUsageDaily, "raw.usage_daily").equals(frame)
+
+
+def test_a_negative_cost_names_table_column_rule_and_row():
+    message = failure([item(), item(auth_method="B", cost_total=-0.32, cost_subtotal=-0.4)])
+    assert message.startswith("raw.usage_daily: 1 rows break its rules; nothing was loaded.")
+    assert "cost_total / greater_than_or_equal_to(0)" in message
+    assert "row 1 (usage_date=2025-03-01, endpoint_id=fal-ai/flux/dev" in message
+
+
+def test_a_null_endpoint_id_is_refused():
+    assert "endpoint_id / not_nullable" in failure([item(endpoint_id=None)])
+
+
+def test_duplicate_grain_rows_are_refused_even_with_null_discounts():
+    rows = [item(percent_discount=None, cost_discount=0.0, cost_total=0.4)] * 2
+    assert "multiple_fields_uniqueness" in failure(rows)
+
+
+def test_cost_arithmetic_mismatch_is_refused():
+    message = failure([item(cost_total=0.30)])
+    assert "cost_total = cost_subtotal - cost_discount" in message
+
+
+def test_a_one_nano_dollar_rounding_gap_is_accepted():
+    frame = frames.usage_frame([item(cost_total=0.320000001)])
+    assert validate(frame, RawUsageDaily, "raw.usage_daily").height == 1
+
+
+def test_analytics_outcomes_cannot_exceed_requests():
+    frame = frames.analytics_frame(
+        [{"metric_date": DAY, "endpoint_id": "a", "request_count": 5, "success_count": 6}]
+    )
+    with pytest.raises(dg.Failure, match="success \\+ user errors \\+ errors <= requests"):
+        validate(frame, RawAnalyticsDaily, "raw.analytics_daily")
+
+
+def test_a_model_without_metadata_passes_and_an_unknown_status_does_not():
+    bare = {"endpoint_id": "fal-ai/x", "has_metadata": False}
+    assert validate(frames.models_frame([bare]), RawModels, "raw.models").height == 1
+    odd = {**bare, "status": "retired", "has_metadata": True}
+    with pytest.raises(dg.Failure, match="status / isin"):
+        validate(frames.models_frame([odd]), RawModels, "raw.models")

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from pipelines.cli import main
+from pipelines.sim import SIM_FAL_KEY, SimConfig, Simulation
+
+YESTERDAY = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--start", "2025-03-10", "--end", "2025-03-01"], "is after --end"),
+        (["--end", "2999-01-01"], "is not a complete UTC day"),
+        (["--start", "2015-01-01", "--end", "2025-01-05"], "before the first partition"),
+        (["--start", "yesterday"], "is not a date"),
+    ],
+)
+def test_bad_dates_exit_2_before_any_request(args, message):
+    result = CliRunner().invoke(main, ["sync", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_a_source_without_its_key_exits_2(monkeypatch):
+    monkeypatch.setenv("FALCOST_SOURCE", "fal")
+    result = CliRunner().invoke(main, ["sync", "--end", YESTERDAY])
+    assert result.exit_code == 2
+    assert "set FAL_KEY" in result.output
+
+
+def test_plain_http_to_a_remote_host_exits_2(monkeypatch):
+    monkeypatch.setenv("FAL_KEY", SIM_FAL_KEY)
+    monkeypatch.setenv("FAL_API_BASE_URL", "http://api.example.com/v1")
+    result = CliRunner().invoke(main, ["sync"])
+    assert result.exit_code == 2 and "refusing plain http" in result.output
+    assert SIM_FAL_KEY not in result.output
+
+
+def test_sync_then_sql_and_report_on_the_simulator(monkeypatch, tmp_path):
+    path = str(tmp_path / "w.duckdb")
+    monkeypatch.setenv("FALCOST_WAREHOUSE", path)
+    runner = CliRunner()
+    synced = runner.invoke(main, ["sync", "--start", "2026-09-01", "--end", "2026-09-02"])
+    assert synced.exit_code == 0, synced.output
+    assert "raw/usage_daily" in synced.output and "marts/cost_per_model" in synced.output
+    counted = runner.invoke(
+        main, ["sql", "select count(distinct usage_date) as days from raw.usage_daily"]
+    )
+    assert counted.exit_code == 0 and "2" in counted.output
+    refused = runner.invoke(main, ["sql", "delete from raw.usage_daily"])
+    assert refused.exit_code == 1 and "read-only" in refused.output
+    report = runner.invoke(main, ["report"])
+    assert report.exit_code == 0 and "Top models by cost" in report.output
+
+
+def test_api_model_prints_json_from_the_simulator_and_fails_on_unknown_ids():
+    known = Simulation(SimConfig()).models()[0]["endpoint_id"]
+    found = CliRunner().invoke(main, ["api", "model", known])
+    assert found.exit_code == 0 and json.loads(found.output)["endpoint_id"] == known
+    missing = CliRunner().invoke(main, ["api", "model", "does/not-exist"])
+    assert missing.exit_code == 1 and "not found" in missing.output
+
+
+def test_api_start_on_the_fal_dialect_is_refused_before_any_request():
+    result = CliRunner().invoke(main, ["api", "instances", "start", "inst_1"])
+    assert result.exit_code == 1 and "not supported by the 'simulator' source" in result.output

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from pipelines.definitions import defs
+
+ASSET_KEYS = [
+    "marts/cost_per_model",
+    "marts/instance_status",
+    "marts/request_trends",
+    "raw/analytics_daily",
+    "raw/instance_snapshots",
+    "raw/models",
+    "raw/prices",
+    "raw/usage_daily",
+]
+
+
+def test_definitions_load_with_every_asset_job_and_schedule():
+    graph = defs.resolve_asset_graph()
+    assert sorted(key.to_user_string() for key in graph.get_all_asset_keys()) == ASSET_KEYS
+    assert sorted(job.name for job in defs.jobs) == [
+        "catalog_job",
+        "instances_job",
+        "main_job",
+        "usage_job",
+    ]
+    assert sorted(s.name for s in defs.schedules) == [
+        "catalog_job_schedule",
+        "daily_usage_schedule",
+        "instances_job_schedule",
+    ]
+    assert len(list(graph.asset_check_keys)) == 7
+
+
+def test_every_asset_has_a_description_and_writers_share_one_pool():
+    for node in defs.resolve_asset_graph().asset_nodes:
+        assert node.description, node.key
+        assert node.pools == {"duckdb"}, node.key
+
+
+def test_usage_and_analytics_are_partitioned_by_utc_day():
+    graph = defs.resolve_asset_graph()
+    for key in ("raw/usage_daily", "raw/analytics_daily"):
+        partitions = graph.get(dg_key(key)).partitions_def
+        assert partitions.timezone == "UTC" and partitions.get_first_partition_key() == "2025-01-01"
+
+
+def dg_key(text: str):
+    import dagster as dg
+
+    return dg.AssetKey.from_user_string(text)
+
+
+def test_the_client_and_the_simulator_do_not_import_dagster_or_each_other():
+    code = (
+        "import sys, pipelines.fal, pipelines.sim; "
+        "print('dagster' in sys.modules, 'polars' in sys.modules, 'duckdb' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False", "False"]
+    sim_code = "import sys, pipelines.sim; print('pipelines.fal' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", sim_code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,40 @@
+"""The DuckDB warehouse: DDL, load and mart SQL as files, and the few functions that run them.
+
+SQL lives in ``ddl/``, ``load/`` and ``marts/`` next to this file and ships with the package.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+MARTS = ("cost_per_model", "request_trends", "instance_status")
+
+
+def sql(name: str) -> str:
+    """The text of ``warehouse/<name>.sql`` (e.g. ``sql("load/prices_open")``)."""
+    return resources.files(__name__).joinpath(f"{name}.sql").read_text(encoding="utf-8")
+
+
+def ddl_files() -> list[str]:
+    folder = resources.files(__name__).joinpath("ddl")
+    return sorted(
+        f"ddl/{p.name.removesuffix('.sql')}" for p in folder.iterdir() if p.name.endswith(".sql")
+    )
+
+
+def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse with the session clock in UTC (dates derive from UTC instants)."""
+    if not read_only:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    con.execute("set TimeZone = 'UTC'")
+    return con
+
+
+def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
+    """Create every schema and table (idempotent: applying twice changes nothing)."""
+    for name in ddl_files():
+        con.execute(sql(name))

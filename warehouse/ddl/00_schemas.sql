@@ -1,0 +1,3 @@
+create schema if not exists raw;
+create schema if not exists marts;
+create schema if not exists meta;

@@ -1,0 +1,202 @@
+"""Idempotent loads of validated polars frames, each in one transaction.
+
+Frames are handed to DuckDB through Arrow (``register``), never row by row. Table and column
+names come from this module's constants only; values always travel as parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+
+import duckdb
+import polars as pl
+
+from warehouse import MARTS, sql
+
+# table -> its day column, for tables replaced by UTC day window
+DAY_TABLES = {"raw.usage_daily": "usage_date", "raw.analytics_daily": "metric_date"}
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Commit on success, roll back on any error (a crash mid-load leaves the previous state)."""
+    con.execute("begin transaction")
+    try:
+        yield
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
+def _register(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> None:
+    con.register("incoming", frame.to_arrow())
+
+
+def _record_load(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    load_id: str,
+    table: str,
+    rows: int,
+    loaded_at: datetime,
+    start: date | None = None,
+    end: date | None = None,
+    snapshot_at: datetime | None = None,
+) -> None:
+    con.execute(
+        "insert into meta.loads values ($load_id, $table, $start, $end, $snapshot_at, $rows, $at)",
+        {
+            "load_id": load_id,
+            "table": table,
+            "start": start,
+            "end": end,
+            "snapshot_at": snapshot_at,
+            "rows": rows,
+            "at": loaded_at,
+        },
+    )
+
+
+def replace_days(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    frame: pl.DataFrame,
+    *,
+    start: date,
+    end: date,
+    load_id: str,
+    loaded_at: datetime,
+) -> int:
+    """Replace the UTC days ``[start, end)`` of ``table`` with ``frame``, atomically.
+
+    Every row of ``frame`` must fall inside the window (checked, so nothing outside it is
+    duplicated). Returns the number of rows inserted.
+    """
+    day_column = DAY_TABLES[table]
+    if frame.height:
+        low, high = frame[day_column].min(), frame[day_column].max()
+        if low < start or high >= end:
+            raise ValueError(f"{table}: rows from {low} to {high} fall outside [{start}, {end})")
+    stamped = frame.with_columns(
+        pl.lit(load_id).alias("load_id"), pl.lit(loaded_at).alias("loaded_at")
+    )
+    with transaction(con):
+        _register(con, stamped)
+        con.execute(
+            f"delete from {table} where {day_column} >= $start and {day_column} < $end",
+            {"start": start, "end": end},
+        )
+        con.execute(f"insert into {table} by name select * from incoming")
+        con.unregister("incoming")
+        _record_load(
+            con,
+            load_id=load_id,
+            table=table,
+            rows=frame.height,
+            loaded_at=loaded_at,
+            start=start,
+            end=date.fromordinal(end.toordinal() - 1),
+        )
+    return frame.height
+
+
+def upsert_models(
+    con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, load_id: str, loaded_at: datetime
+) -> int:
+    """Insert new endpoints and refresh listed ones; endpoints no longer listed keep their row."""
+    with transaction(con):
+        _register(con, frame)
+        con.execute(sql("load/models_upsert"), {"load_id": load_id, "loaded_at": loaded_at})
+        con.unregister("incoming")
+        _record_load(
+            con,
+            load_id=load_id,
+            table="raw.models",
+            rows=frame.height,
+            loaded_at=loaded_at,
+            snapshot_at=loaded_at,
+        )
+    return frame.height
+
+
+def apply_prices(
+    con: duckdb.DuckDBPyConnection,
+    prices: pl.DataFrame,
+    unpriced: pl.DataFrame,
+    *,
+    load_id: str,
+    loaded_at: datetime,
+) -> dict[str, int]:
+    """Fold a full price snapshot into the history and replace the list of unpriced endpoints.
+
+    Returns how many price rows were closed and opened.
+    """
+    params = {"load_id": load_id, "loaded_at": loaded_at}
+    with transaction(con):
+        _register(con, prices)
+        closed = con.execute(sql("load/prices_close"), {"loaded_at": loaded_at}).fetchall()[0][0]
+        opened = con.execute(sql("load/prices_open"), params).fetchall()[0][0]
+        con.unregister("incoming")
+        con.execute("delete from raw.unpriced_endpoints")
+        stamped = unpriced.with_columns(
+            pl.lit(loaded_at).alias("checked_at"),
+            pl.lit(load_id).alias("load_id"),
+            pl.lit(loaded_at).alias("loaded_at"),
+        )
+        _register(con, stamped)
+        con.execute("insert into raw.unpriced_endpoints by name select * from incoming")
+        con.unregister("incoming")
+        _record_load(
+            con,
+            load_id=load_id,
+            table="raw.prices",
+            rows=opened,
+            loaded_at=loaded_at,
+            snapshot_at=loaded_at,
+        )
+    return {"closed": closed, "opened": opened}
+
+
+def append_snapshot(
+    con: duckdb.DuckDBPyConnection,
+    frame: pl.DataFrame,
+    *,
+    snapshot_at: datetime,
+    load_id: str,
+    loaded_at: datetime,
+) -> int:
+    """Add one instance snapshot (re-running the same snapshot instant replaces it)."""
+    stamped = frame.with_columns(
+        pl.lit(snapshot_at).alias("snapshot_at"),
+        pl.lit(load_id).alias("load_id"),
+        pl.lit(loaded_at).alias("loaded_at"),
+    )
+    with transaction(con):
+        con.execute(
+            "delete from raw.instance_snapshots where snapshot_at = $at", {"at": snapshot_at}
+        )
+        _register(con, stamped)
+        con.execute("insert into raw.instance_snapshots by name select * from incoming")
+        con.unregister("incoming")
+        _record_load(
+            con,
+            load_id=load_id,
+            table="raw.instance_snapshots",
+            rows=frame.height,
+            loaded_at=loaded_at,
+            snapshot_at=snapshot_at,
+        )
+    return frame.height
+
+
+def build_mart(con: duckdb.DuckDBPyConnection, name: str) -> int:
+    """Rebuild ``marts.<name>`` from its select-only SQL file, with its comments, atomically."""
+    if name not in MARTS:
+        raise ValueError(f"unknown mart {name!r}")
+    with transaction(con):
+        con.execute(f"create or replace table marts.{name} as {sql(f'marts/{name}')}")
+        con.execute(sql(f"marts/{name}.comments"))
+    return con.execute(f"select count(*) from marts.{name}").fetchall()[0][0]

@@ -1,0 +1,14 @@
+comment on table marts.cost_per_model is 'What each model cost per UTC day: usage summed over API keys and discount rows, with request counts and the list price in force';
+comment on column marts.cost_per_model.usage_date is 'UTC day';
+comment on column marts.cost_per_model.endpoint_id is 'Model endpoint';
+comment on column marts.cost_per_model.display_name is 'Catalogue name (null for endpoints without metadata)';
+comment on column marts.cost_per_model.category is 'Catalogue category';
+comment on column marts.cost_per_model.unit is 'Billing unit(s) of the day''s usage';
+comment on column marts.cost_per_model.quantity is 'Units billed that day';
+comment on column marts.cost_per_model.request_count is 'Requests that day (analytics); 0 when analytics has no row';
+comment on column marts.cost_per_model.cost_subtotal is 'Cost before discounts';
+comment on column marts.cost_per_model.cost_discount is 'Discounts';
+comment on column marts.cost_per_model.cost_total is 'Amount charged';
+comment on column marts.cost_per_model.cost_per_request is 'cost_total / request_count; null without requests';
+comment on column marts.cost_per_model.list_unit_price is 'List price per unit in force that day (raw.prices); days before price history use the first price seen';
+comment on column marts.cost_per_model.currency is 'ISO 4217 currency code';

@@ -1,0 +1,12 @@
+comment on table marts.instance_status is 'Every compute instance seen, with its latest status and whether the latest snapshot still lists it';
+comment on column marts.instance_status.instance_id is 'Instance id';
+comment on column marts.instance_status.instance_type is 'Machine type at the latest sighting';
+comment on column marts.instance_status.region is 'Region at the latest sighting';
+comment on column marts.instance_status.sector is 'InfiniBand sector at the latest sighting';
+comment on column marts.instance_status.status is 'Status at the latest sighting';
+comment on column marts.instance_status.ip is 'Address at the latest sighting';
+comment on column marts.instance_status.creator_user_nickname is 'Team member who created it';
+comment on column marts.instance_status.first_seen_at is 'First snapshot listing it (UTC)';
+comment on column marts.instance_status.last_seen_at is 'Latest snapshot listing it (UTC)';
+comment on column marts.instance_status.n_snapshots is 'Snapshots listing it';
+comment on column marts.instance_status.is_present is 'Listed by the latest snapshot; false once deleted';

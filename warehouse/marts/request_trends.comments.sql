@@ -1,0 +1,12 @@
+comment on table marts.request_trends is 'Daily requests per endpoint with errors, a 7-day average, day-over-day change and cost';
+comment on column marts.request_trends.metric_date is 'UTC day';
+comment on column marts.request_trends.endpoint_id is 'Model endpoint';
+comment on column marts.request_trends.request_count is 'Requests that day';
+comment on column marts.request_trends.success_count is 'Requests answered 2xx';
+comment on column marts.request_trends.user_error_count is 'Requests answered 4xx';
+comment on column marts.request_trends.error_count is 'Requests answered 5xx';
+comment on column marts.request_trends.error_rate is 'error_count / request_count (5xx share)';
+comment on column marts.request_trends.user_error_rate is 'user_error_count / request_count (4xx share)';
+comment on column marts.request_trends.requests_7d_avg is 'Requests per day over the 7 calendar days ending that day (missing days count as 0)';
+comment on column marts.request_trends.request_count_change is 'request_count minus the previous day''s (0 when absent); null on the first loaded day';
+comment on column marts.request_trends.cost_total is 'Amount charged that day for the endpoint (raw.usage_daily)';
