@@ -11,6 +11,7 @@ import signal
 import sys
 import warnings
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import click
 
@@ -173,12 +174,15 @@ def simulator(port: int, seed: int, latency_ms: int, max_in_flight: int | None) 
 @click.argument("dagster_args", nargs=-1, type=click.UNPROCESSED)
 def ui(dagster_args: tuple[str, ...]) -> None:
     """Start `dagster dev` on the project's instance, so `falcost sync` runs show up."""
-    from pipelines.runner import dagster_instance
+    from pipelines.runner import settle_dagster_home
 
-    dagster_instance()  # settles DAGSTER_HOME and its dagster.yaml
+    home = settle_dagster_home()
+    click.echo(f"dagster dev with DAGSTER_HOME={home}", err=True)
+    beside_python = Path(sys.executable).with_name("dagster")
+    dagster = str(beside_python) if beside_python.exists() else "dagster"
     # A shell's background job ignores SIGINT; dagster dev maps SIGTERM onto that handler.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    os.execvp("dagster", ["dagster", "dev", *dagster_args])
+    os.execvp(dagster, [dagster, "dev", *dagster_args])
 
 
 main.add_command(api)

@@ -14,8 +14,8 @@ from pipelines import settings
 from pipelines.jobs import range_tags
 
 
-def dagster_instance() -> dg.DagsterInstance:
-    """The project's instance: ``$DAGSTER_HOME``, or ``./.dagster_home`` with ./dagster.yaml."""
+def settle_dagster_home() -> str:
+    """``$DAGSTER_HOME``, or ``./.dagster_home`` (set in the environment) with ./dagster.yaml."""
     home = os.environ.get(settings.DAGSTER_HOME)
     if not home:
         home = str(Path(settings.DEFAULT_DAGSTER_HOME).resolve())
@@ -24,6 +24,12 @@ def dagster_instance() -> dg.DagsterInstance:
     config = Path("dagster.yaml")
     if config.exists() and not (Path(home) / "dagster.yaml").exists():
         shutil.copyfile(config, Path(home) / "dagster.yaml")
+    return home
+
+
+def dagster_instance() -> dg.DagsterInstance:
+    """The project's instance (see ``settle_dagster_home``); close it after use."""
+    settle_dagster_home()
     return dg.DagsterInstance.get()
 
 
