@@ -68,7 +68,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 def _sync(start: date, end: date, debug: bool) -> None:
     from pipelines.progress import show_client_warnings
     from pipelines.resources import from_environment
-    from pipelines.runner import run_main_job
+    from pipelines.runner import SyncBusyError, run_main_job
 
     try:
         from_environment()["fal"].process_config_and_initialize().client()  # fail fast on config
@@ -80,7 +80,11 @@ def _sync(start: date, end: date, debug: bool) -> None:
         f"into {settings.warehouse_path()}",
         err=True,
     )
-    outcome = run_main_job(start, end)
+    try:
+        outcome = run_main_job(start, end)
+    except SyncBusyError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
     click.echo(f"\nrun {outcome.run_id}")
     click.echo(
         f"{'asset':<28}{'days':>6}{'written':>10}{'in table':>10}{'requests':>10}{'retries':>9}"

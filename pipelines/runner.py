@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -31,6 +34,39 @@ def dagster_instance() -> dg.DagsterInstance:
     """The project's instance (see ``settle_dagster_home``); close it after use."""
     settle_dagster_home()
     return dg.DagsterInstance.get()
+
+
+class SyncBusyError(RuntimeError):
+    """Another sync is writing the same warehouse."""
+
+
+@contextmanager
+def exclusive_sync(warehouse_path: str) -> Iterator[None]:
+    """Refuse to start while another ``falcost sync`` writes the same warehouse file.
+
+    DuckDB would make the second one wait on its file lock and fail after its retries; saying
+    so at once, with the other process's pid, is clearer. The lock dies with its process.
+    """
+    lock_path = Path(f"{warehouse_path}.sync.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise SyncBusyError(
+                f"another falcost sync (pid {holder}) is writing {warehouse_path}; "
+                "wait for it to finish"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass
@@ -95,7 +131,7 @@ def run_main_job(start: date, end: date) -> SyncOutcome:
     from pipelines.resources import from_environment
 
     job = build_definitions(from_environment()).resolve_job_def("main_job")
-    with dagster_instance() as instance:
+    with exclusive_sync(settings.warehouse_path()), dagster_instance() as instance:
         result = job.execute_in_process(
             instance=instance,
             tags=range_tags(start.isoformat(), end.isoformat()),

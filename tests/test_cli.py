@@ -70,3 +70,18 @@ def test_api_model_prints_json_from_the_simulator_and_fails_on_unknown_ids():
 def test_api_start_on_the_fal_dialect_is_refused_before_any_request():
     result = CliRunner().invoke(main, ["api", "instances", "start", "inst_1"])
     assert result.exit_code == 1 and "not supported by the 'simulator' source" in result.output
+
+
+def test_a_second_sync_on_the_same_warehouse_is_refused_at_once(monkeypatch, tmp_path):
+    import fcntl
+
+    path = tmp_path / "w.duckdb"
+    monkeypatch.setenv("FALCOST_WAREHOUSE", str(path))
+    with open(f"{path}.sync.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        held.write("4242")
+        held.flush()
+        result = CliRunner().invoke(main, ["sync", "--end", YESTERDAY])
+    assert result.exit_code == 1
+    assert "another falcost sync (pid 4242)" in result.output
+    assert not path.exists()  # refused before anything was written

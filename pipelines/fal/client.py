@@ -239,6 +239,15 @@ class FalClient:
 
     # -- usage and analytics -----------------------------------------------------------------
 
+    def _windows(self, start: date, end: date, *, streams: int) -> list[tuple[date, date]]:
+        """Windows for ``[start, end)``: at most ``window_days`` long, and enough of them that
+        ``streams`` parallel page loops per window fill the requests allowed in flight (pages of
+        one cursor are sequential, so one long window would wait on each page in turn)."""
+        days = (end - start).days
+        wanted = -(-self.session.max_in_flight // max(streams, 1))
+        span = max(1, min(self.window_days, -(-days // wanted)))
+        return day_windows(start, end, span)
+
     def _window_params(self, start: date, end: date, expand: Iterable[str]) -> QueryParams:
         if self._lowcode():  # the proxy's own range params are inclusive dates
             params: QueryParams = [
@@ -275,7 +284,7 @@ class FalClient:
             ):
                 results.append(transform(records.usage_records(body, f"GET {path}", dates)))
 
-        await run_all(window(lo, hi) for lo, hi in day_windows(start, end, self.window_days))
+        await run_all(window(lo, hi) for lo, hi in self._windows(start, end, streams=1))
         return results
 
     async def analytics(
@@ -304,10 +313,11 @@ class FalClient:
             ):
                 results.append(transform(records.analytics_records(body, f"GET {path}", dates)))
 
+        batches = chunks(list(endpoint_ids), MAX_IDS_PER_REQUEST)
         await run_all(
             one(batch, lo, hi)
-            for lo, hi in day_windows(start, end, self.window_days)
-            for batch in chunks(list(endpoint_ids), MAX_IDS_PER_REQUEST)
+            for lo, hi in self._windows(start, end, streams=len(batches))
+            for batch in batches
         )
         return results
 

@@ -84,14 +84,14 @@ class ApiSession:
         self.source = source
         self.retry = retry or RetryPolicy()
         self.stats = RequestStats()
-        self._max_in_flight = max_in_flight
+        self.max_in_flight = max_in_flight
         self._timeout = timeout
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
         self._slots: asyncio.Semaphore | None = None
 
     def __repr__(self) -> str:
-        return f"ApiSession(source={self.source!r}, max_in_flight={self._max_in_flight})"
+        return f"ApiSession(source={self.source!r}, max_in_flight={self.max_in_flight})"
 
     async def __aenter__(self) -> ApiSession:
         auth = (
@@ -104,13 +104,13 @@ class ApiSession:
             auth=auth,
             timeout=self._timeout,
             limits=httpx.Limits(
-                max_connections=self._max_in_flight,
-                max_keepalive_connections=self._max_in_flight,
+                max_connections=self.max_in_flight,
+                max_keepalive_connections=self.max_in_flight,
             ),
             headers={"Accept": "application/json", "User-Agent": "falcost/0.1"},
             transport=self._transport,
         )
-        self._slots = asyncio.Semaphore(self._max_in_flight)
+        self._slots = asyncio.Semaphore(self.max_in_flight)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
