@@ -113,7 +113,10 @@ def summarise(result: dg.ExecuteInProcessResult) -> SyncOutcome:
             message = (error.message if error else "failed").strip()
             message = message.removeprefix("dagster._core.definitions.events.Failure: ")
             step = (event.step_key or "").replace("__", "/")
-            outcome.failures.append(f"{step}: {message.splitlines()[0]}")
+            parts = message.splitlines()
+            # A validation failure's second line names the first broken rule; keep it.
+            reason = f"{parts[0]} {parts[1].lstrip('- ')}" if len(parts) > 1 else parts[0]
+            outcome.failures.append(f"{step}: {reason}")
             outcome.failure_details.append(f"{step}: {error.to_string() if error else message}")
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data

@@ -85,3 +85,20 @@ def test_a_second_sync_on_the_same_warehouse_is_refused_at_once(monkeypatch, tmp
     assert result.exit_code == 1
     assert "another falcost sync (pid 4242)" in result.output
     assert not path.exists()  # refused before anything was written
+
+
+def test_a_failed_sync_prints_one_line_per_failure_and_exits_1(monkeypatch, tmp_path):
+    from pipelines.sim import Faults, serving
+    from tests.conftest import small_config
+
+    monkeypatch.setenv("FALCOST_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("FAL_KEY", SIM_FAL_KEY)
+    with serving(small_config(faults=Faults(negative_cost=True))) as url:
+        monkeypatch.setenv("FAL_API_BASE_URL", f"{url}/v1")
+        result = CliRunner().invoke(main, ["sync", "--start", "2026-09-01", "--end", "2026-09-02"])
+    assert result.exit_code == 1
+    failures = [line for line in result.output.splitlines() if line.startswith("FAILED")]
+    assert len(failures) == 1
+    assert failures[0].startswith("FAILED raw/usage_daily: raw.usage_daily: ")
+    assert "cost_total / greater_than_or_equal_to(0)" in failures[0]
+    assert SIM_FAL_KEY not in result.output
