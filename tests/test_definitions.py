@@ -65,3 +65,25 @@ def test_the_client_and_the_simulator_do_not_import_dagster_or_each_other():
         [sys.executable, "-c", sim_code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def test_definitions_validate_as_dagster_dev_would_load_them():
+    import dagster as dg
+
+    dg.Definitions.validate_loadable(defs)
+
+
+def test_the_daily_schedule_pulls_yesterday_and_re_pulls_the_three_days_before():
+    from datetime import UTC, datetime
+
+    import dagster as dg
+
+    from pipelines.jobs import daily_usage_schedule
+
+    context = dg.build_schedule_context(
+        scheduled_execution_time=datetime(2026, 3, 10, 2, 30, tzinfo=UTC)
+    )
+    request = daily_usage_schedule(context)
+    assert request.tags["dagster/asset_partition_range_start"] == "2026-03-06"
+    assert request.tags["dagster/asset_partition_range_end"] == "2026-03-09"
+    assert request.run_key == "usage-2026-03-09"
