@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
+import polars as pl
 
 from assets.catalog import raw_models
 from pipelines import frames
@@ -17,6 +18,41 @@ from warehouse import loads
 def _window(context: dg.AssetExecutionContext) -> tuple[date, date]:
     window = context.partition_time_window
     return window.start.date(), window.end.date()
+
+
+def _replace_window(
+    context: dg.AssetExecutionContext,
+    warehouse: WarehouseResource,
+    table: str,
+    frame: pl.DataFrame,
+    stats: dict[str, int],
+) -> dg.MaterializeResult:
+    """Load a validated frame over the run's day window (one transaction) and report it."""
+    start, end = _window(context)
+    context.log.info(
+        f"{table} {start}..{end - timedelta(days=1)}: {frame.height} rows, "
+        f"{stats['requests']} requests, {stats['retries']} retries"
+    )
+    with warehouse.get_connection() as con:
+        written = loads.replace_days(
+            con,
+            table,
+            frame,
+            start=start,
+            end=end,
+            load_id=context.run.run_id,
+            loaded_at=datetime.now(UTC),
+        )
+        return dg.MaterializeResult(
+            metadata=table_metadata(
+                con,
+                table,
+                written=written,
+                days=len(context.partition_keys),
+                first_day=str(start),
+                **stats,
+            )
+        )
 
 
 @dg.asset(
@@ -37,33 +73,9 @@ def raw_usage_daily(
     context: dg.AssetExecutionContext, fal: FalPlatformResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     start, end = _window(context)
-    last = end - timedelta(days=1)
     pages, stats = fal.run(lambda client: client.usage(start, end, transform=frames.usage_frame))
     frame = validate(frames.concat(pages, frames.usage_frame([])), RawUsageDaily, "raw.usage_daily")
-    context.log.info(
-        f"usage {start}..{last}: {frame.height} rows, {stats['requests']} requests, "
-        f"{stats['retries']} retries"
-    )
-    with warehouse.get_connection() as con:
-        written = loads.replace_days(
-            con,
-            "raw.usage_daily",
-            frame,
-            start=start,
-            end=end,
-            load_id=context.run.run_id,
-            loaded_at=datetime.now(UTC),
-        )
-        return dg.MaterializeResult(
-            metadata=table_metadata(
-                con,
-                "raw.usage_daily",
-                written=written,
-                days=len(context.partition_keys),
-                first_day=str(start),
-                **stats,
-            )
-        )
+    return _replace_window(context, warehouse, "raw.usage_daily", frame, stats)
 
 
 @dg.asset(
@@ -83,7 +95,6 @@ def raw_analytics_daily(
     context: dg.AssetExecutionContext, fal: FalPlatformResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     start, end = _window(context)
-    last = end - timedelta(days=1)
     with warehouse.get_connection() as con:
         endpoint_ids = [
             row[0]
@@ -97,22 +108,4 @@ def raw_analytics_daily(
     frame = validate(
         frames.concat(pages, frames.analytics_frame([])), RawAnalyticsDaily, "raw.analytics_daily"
     )
-    context.log.info(
-        f"analytics {start}..{last}: {frame.height} rows, {stats['requests']} requests, "
-        f"{stats['retries']} retries"
-    )
-    with warehouse.get_connection() as con:
-        written = loads.replace_days(
-            con,
-            "raw.analytics_daily",
-            frame,
-            start=start,
-            end=end,
-            load_id=context.run.run_id,
-            loaded_at=datetime.now(UTC),
-        )
-        return dg.MaterializeResult(
-            metadata=table_metadata(
-                con, "raw.analytics_daily", written=written, first_day=str(start), **stats
-            )
-        )
+    return _replace_window(context, warehouse, "raw.analytics_daily", frame, stats)

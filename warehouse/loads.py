@@ -31,8 +31,24 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("commit")
 
 
-def _register(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame) -> None:
-    con.register("incoming", frame.to_arrow())
+@contextmanager
+def incoming(
+    con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, name: str = "incoming"
+) -> Iterator[None]:
+    """Expose ``frame`` to SQL as the view ``name`` (zero-copy through Arrow).
+
+    Enter it before ``transaction``, so a failed transaction is rolled back before this
+    unregisters (DuckDB refuses anything but ROLLBACK inside an aborted transaction).
+    """
+    con.register(name, frame.to_arrow())
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
+def _stamped(frame: pl.DataFrame, **values: object) -> pl.DataFrame:
+    return frame.with_columns(pl.lit(value).alias(name) for name, value in values.items())
 
 
 def _record_load(
@@ -80,17 +96,13 @@ def replace_days(
         low, high = frame[day_column].min(), frame[day_column].max()
         if low < start or high >= end:
             raise ValueError(f"{table}: rows from {low} to {high} fall outside [{start}, {end})")
-    stamped = frame.with_columns(
-        pl.lit(load_id).alias("load_id"), pl.lit(loaded_at).alias("loaded_at")
-    )
-    with transaction(con):
-        _register(con, stamped)
+    stamped = _stamped(frame, load_id=load_id, loaded_at=loaded_at)
+    with incoming(con, stamped), transaction(con):
         con.execute(
             f"delete from {table} where {day_column} >= $start and {day_column} < $end",
             {"start": start, "end": end},
         )
         con.execute(f"insert into {table} by name select * from incoming")
-        con.unregister("incoming")
         _record_load(
             con,
             load_id=load_id,
@@ -107,10 +119,8 @@ def upsert_models(
     con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, load_id: str, loaded_at: datetime
 ) -> int:
     """Insert new endpoints and refresh listed ones; endpoints no longer listed keep their row."""
-    with transaction(con):
-        _register(con, frame)
+    with incoming(con, frame), transaction(con):
         con.execute(sql("load/models_upsert"), {"load_id": load_id, "loaded_at": loaded_at})
-        con.unregister("incoming")
         _record_load(
             con,
             load_id=load_id,
@@ -135,29 +145,21 @@ def apply_prices(
     Returns how many price rows were closed and opened.
     """
     params = {"load_id": load_id, "loaded_at": loaded_at}
-    with transaction(con):
-        _register(con, prices)
-        closed = con.execute(sql("load/prices_close"), {"loaded_at": loaded_at}).fetchall()[0][0]
-        opened = con.execute(sql("load/prices_open"), params).fetchall()[0][0]
-        con.unregister("incoming")
+    gaps = _stamped(unpriced, checked_at=loaded_at, load_id=load_id, loaded_at=loaded_at)
+    with incoming(con, prices), incoming(con, gaps, "unpriced"), transaction(con):
+        closed = con.execute(sql("load/prices_close"), {"loaded_at": loaded_at}).fetchall()
+        opened = con.execute(sql("load/prices_open"), params).fetchall()
         con.execute("delete from raw.unpriced_endpoints")
-        stamped = unpriced.with_columns(
-            pl.lit(loaded_at).alias("checked_at"),
-            pl.lit(load_id).alias("load_id"),
-            pl.lit(loaded_at).alias("loaded_at"),
-        )
-        _register(con, stamped)
-        con.execute("insert into raw.unpriced_endpoints by name select * from incoming")
-        con.unregister("incoming")
+        con.execute("insert into raw.unpriced_endpoints by name select * from unpriced")
         _record_load(
             con,
             load_id=load_id,
             table="raw.prices",
-            rows=opened,
+            rows=opened[0][0],
             loaded_at=loaded_at,
             snapshot_at=loaded_at,
         )
-    return {"closed": closed, "opened": opened}
+    return {"closed": closed[0][0], "opened": opened[0][0]}
 
 
 def append_snapshot(
@@ -169,18 +171,12 @@ def append_snapshot(
     loaded_at: datetime,
 ) -> int:
     """Add one instance snapshot (re-running the same snapshot instant replaces it)."""
-    stamped = frame.with_columns(
-        pl.lit(snapshot_at).alias("snapshot_at"),
-        pl.lit(load_id).alias("load_id"),
-        pl.lit(loaded_at).alias("loaded_at"),
-    )
-    with transaction(con):
+    stamped = _stamped(frame, snapshot_at=snapshot_at, load_id=load_id, loaded_at=loaded_at)
+    with incoming(con, stamped), transaction(con):
         con.execute(
             "delete from raw.instance_snapshots where snapshot_at = $at", {"at": snapshot_at}
         )
-        _register(con, stamped)
         con.execute("insert into raw.instance_snapshots by name select * from incoming")
-        con.unregister("incoming")
         _record_load(
             con,
             load_id=load_id,
