@@ -73,7 +73,10 @@ def raw_usage_daily(
     context: dg.AssetExecutionContext, fal: FalPlatformResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     start, end = _window(context)
-    pages, stats = fal.run(lambda client: client.usage(start, end, transform=frames.usage_frame))
+    pages, stats = fal.run(
+        lambda client: client.usage(start, end, transform=frames.usage_frame),
+        progress=context.log.info,
+    )
     frame = validate(frames.concat(pages, frames.usage_frame([])), RawUsageDaily, "raw.usage_daily")
     return _replace_window(context, warehouse, "raw.usage_daily", frame, stats)
 
@@ -103,7 +106,8 @@ def raw_analytics_daily(
     if not endpoint_ids:
         raise dg.Failure("raw.models is empty: materialize raw/models before raw/analytics_daily")
     pages, stats = fal.run(
-        lambda client: client.analytics(start, end, endpoint_ids, transform=frames.analytics_frame)
+        lambda client: client.analytics(start, end, endpoint_ids, transform=frames.analytics_frame),
+        progress=context.log.info,
     )
     frame = validate(
         frames.concat(pages, frames.analytics_frame([])), RawAnalyticsDaily, "raw.analytics_daily"

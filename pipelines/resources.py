@@ -52,7 +52,7 @@ class FalPlatformResource(dg.ConfigurableResource):
 
     __str__ = __repr__
 
-    def client(self) -> FalClient:
+    def client(self, progress: Callable[[str], None] | None = None) -> FalClient:
         """A new client for this source (use as ``async with``); raises ``FalConfigError``."""
         transport = None
         if self.source == "fal":
@@ -75,13 +75,18 @@ class FalPlatformResource(dg.ConfigurableResource):
             max_in_flight=self.max_in_flight,
             window_days=self.window_days,
             transport=transport,
+            progress=progress,
         )
 
-    def run(self, work: Callable[[FalClient], Awaitable[T]]) -> tuple[T, dict[str, int]]:
+    def run(
+        self,
+        work: Callable[[FalClient], Awaitable[T]],
+        progress: Callable[[str], None] | None = None,
+    ) -> tuple[T, dict[str, int]]:
         """Run ``work`` with a fresh client on its own event loop; return its result and stats."""
 
         async def go() -> tuple[T, dict[str, int]]:
-            async with self.client() as client:
+            async with self.client(progress) as client:
                 result = await work(client)
                 return result, client.stats
 

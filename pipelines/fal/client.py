@@ -70,6 +70,24 @@ async def run_all(coroutines: Iterable[Awaitable[None]]) -> None:
         raise first from None
 
 
+class _Tally:
+    """Reports finished parts of a fan-out: each one when there are few, else every quarter."""
+
+    def __init__(self, total: int, progress: Callable[[str], None] | None) -> None:
+        self.total, self.finished, self.progress = total, 0, progress
+
+    def done(self, label: str) -> None:
+        self.finished += 1
+        if self.progress is None:
+            return
+        quarter = (
+            self.total > 8
+            and self.finished * 4 // self.total > (self.finished - 1) * 4 // self.total
+        )
+        if self.total <= 8 or quarter:
+            self.progress(f"{label} ({self.finished}/{self.total} done)")
+
+
 def chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
@@ -94,6 +112,7 @@ class FalClient:
         usage_page_size: ``limit`` for usage and analytics pages.
         retry: retry policy for 429/5xx/transport errors.
         transport: an httpx transport to use instead of the network (in-process simulator).
+        progress: called with a short line as long fetches advance (e.g. a logger's ``info``).
     """
 
     def __init__(
@@ -108,8 +127,10 @@ class FalClient:
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
+        progress: Callable[[str], None] | None = None,
     ) -> None:
         self.source = source
+        self.progress = progress
         self.session = ApiSession(
             source, max_in_flight=max_in_flight, timeout=timeout, retry=retry, transport=transport
         )
@@ -279,12 +300,18 @@ class FalClient:
             what = f"usage {lo}..{hi - timedelta(days=1)}"
             dates = records.BucketDates(f"GET {path} ({what})")
             params = self._window_params(lo, hi, USAGE_EXPAND)
+            rows = 0
             async for body in self._pages(
                 path, params, collection="time_series", id_field="", what=what
             ):
-                results.append(transform(records.usage_records(body, f"GET {path}", dates)))
+                page = records.usage_records(body, f"GET {path}", dates)
+                rows += len(page)
+                results.append(transform(page))
+            tally.done(f"{what}: {rows} rows")
 
-        await run_all(window(lo, hi) for lo, hi in self._windows(start, end, streams=1))
+        windows = self._windows(start, end, streams=1)
+        tally = _Tally(len(windows), self.progress)
+        await run_all(window(lo, hi) for lo, hi in windows)
         return results
 
     async def analytics(
@@ -312,13 +339,12 @@ class FalClient:
                 path, params, collection="time_series", id_field="", what=what
             ):
                 results.append(transform(records.analytics_records(body, f"GET {path}", dates)))
+            tally.done("analytics")
 
         batches = chunks(list(endpoint_ids), MAX_IDS_PER_REQUEST)
-        await run_all(
-            one(batch, lo, hi)
-            for lo, hi in self._windows(start, end, streams=len(batches))
-            for batch in batches
-        )
+        windows = self._windows(start, end, streams=len(batches))
+        tally = _Tally(len(windows) * len(batches), self.progress)
+        await run_all(one(batch, lo, hi) for lo, hi in windows for batch in batches)
         return results
 
     # -- compute instances -------------------------------------------------------------------
