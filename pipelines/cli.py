@@ -81,7 +81,7 @@ def _sync(start: date, end: date, debug: bool) -> None:
         err=True,
     )
     try:
-        outcome = run_main_job(start, end)
+        outcome = run_main_job(start, end, notify=lambda line: click.echo(line, err=True))
     except SyncBusyError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

@@ -5,14 +5,17 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
+import warehouse
 from pipelines import settings
 from pipelines.jobs import range_tags
 
@@ -36,8 +39,11 @@ def dagster_instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get()
 
 
+LOCK_WAIT_SECONDS = 30.0
+
+
 class SyncBusyError(RuntimeError):
-    """Another sync is writing the same warehouse."""
+    """Another sync, or another process, holds the warehouse."""
 
 
 @contextmanager
@@ -67,6 +73,35 @@ def exclusive_sync(warehouse_path: str) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def wait_for_warehouse(
+    path: str, *, timeout: float | None = None, notify: Callable[[str], None] = print
+) -> None:
+    """Wait (bounded) until no other process holds the DuckDB file, before the run starts.
+
+    Without this, every asset of the run would wait out the warehouse resource's own retries
+    in turn. DuckDB's lock error names the holder's program and pid, which is passed on.
+    """
+    timeout = LOCK_WAIT_SECONDS if timeout is None else timeout
+    deadline = time.monotonic() + timeout
+    told = False
+    while True:
+        try:
+            warehouse.connect(path).close()
+            return
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise SyncBusyError(
+                    f"the warehouse {path} is still held by another process after {timeout:.0f} s"
+                    f" ({exc}); close that session (falcost sql, a DuckDB shell) and retry"
+                ) from None
+            if not told:
+                notify(f"waiting up to {timeout:.0f} s for another process to release {path}")
+                told = True
+            time.sleep(0.5)
 
 
 @dataclass
@@ -128,17 +163,23 @@ def summarise(result: dg.ExecuteInProcessResult) -> SyncOutcome:
     return outcome
 
 
-def run_main_job(start: date, end: date) -> SyncOutcome:
-    """Materialise every asset for the UTC days ``start``..``end`` (inclusive) in one run."""
+def run_main_job(start: date, end: date, *, notify: Callable[[str], None] = print) -> SyncOutcome:
+    """Materialise every asset for the UTC days ``start``..``end`` (inclusive) in one run.
+
+    Raises ``SyncBusyError`` when another sync or process holds the warehouse.
+    """
     from pipelines.definitions import build_definitions
     from pipelines.resources import from_environment
 
     job = build_definitions(from_environment()).resolve_job_def("main_job")
-    with exclusive_sync(settings.warehouse_path()), dagster_instance() as instance:
-        result = job.execute_in_process(
-            instance=instance,
-            tags=range_tags(start.isoformat(), end.isoformat()),
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-            raise_on_error=False,
-        )
-        return summarise(result)
+    path = settings.warehouse_path()
+    with exclusive_sync(path):
+        wait_for_warehouse(path, notify=notify)
+        with dagster_instance() as instance:
+            result = job.execute_in_process(
+                instance=instance,
+                tags=range_tags(start.isoformat(), end.isoformat()),
+                run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+                raise_on_error=False,
+            )
+            return summarise(result)

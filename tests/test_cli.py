@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -102,3 +104,45 @@ def test_a_failed_sync_prints_one_line_per_failure_and_exits_1(monkeypatch, tmp_
     assert failures[0].startswith("FAILED raw/usage_daily: raw.usage_daily: ")
     assert "cost_total / greater_than_or_equal_to(0)" in failures[0]
     assert SIM_FAL_KEY not in result.output
+
+
+def hold_warehouse(path: str, seconds: float) -> subprocess.Popen:
+    """Another process with a read-write connection on the file, like a DuckDB shell."""
+    code = (
+        "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+        "print('held', flush=True); time.sleep(float(sys.argv[2]))"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, path, str(seconds)], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_sync_waits_for_another_process_to_release_the_warehouse(monkeypatch, tmp_path):
+    path = str(tmp_path / "w.duckdb")
+    monkeypatch.setenv("FALCOST_WAREHOUSE", path)
+    holder = hold_warehouse(path, 2)
+    try:
+        result = CliRunner().invoke(main, ["sync", "--start", "2026-09-01", "--end", "2026-09-01"])
+    finally:
+        holder.communicate()
+    assert "waiting up to 30 s for another process to release" in result.output
+    assert result.exit_code == 0, result.output
+
+
+def test_a_sync_gives_up_clearly_when_the_warehouse_stays_held(monkeypatch, tmp_path):
+    from pipelines import runner
+
+    path = str(tmp_path / "w.duckdb")
+    monkeypatch.setenv("FALCOST_WAREHOUSE", path)
+    monkeypatch.setattr(runner, "LOCK_WAIT_SECONDS", 1.0)
+    holder = hold_warehouse(path, 4)
+    try:
+        result = CliRunner().invoke(main, ["sync", "--start", "2026-09-01", "--end", "2026-09-01"])
+    finally:
+        holder.kill()
+        holder.communicate()
+    assert result.exit_code == 1
+    assert f"the warehouse {path} is still held by another process" in result.output
+    assert f"(PID {holder.pid})" in result.output
