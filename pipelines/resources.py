@@ -101,7 +101,8 @@ class WarehouseResource(DuckDBResource):
         os.makedirs(os.path.dirname(os.path.abspath(self.database)), exist_ok=True)
         with super().get_connection() as con:
             con.execute("set TimeZone = 'UTC'")
-            warehouse.apply_ddl(con)
+            con.execute("set python_enable_replacements = false")
+            warehouse.ensure_schema(con)
             yield con
 
 

@@ -5,6 +5,8 @@ SQL lives in ``ddl/``, ``load/`` and ``marts/`` next to this file and ships with
 
 from __future__ import annotations
 
+import hashlib
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -31,6 +33,8 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute("set TimeZone = 'UTC'")
+    # Only registered frames are visible to SQL, never a Python variable that shares a name.
+    con.execute("set python_enable_replacements = false")
     return con
 
 
@@ -38,3 +42,22 @@ def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:
     """Create every schema and table (idempotent: applying twice changes nothing)."""
     for name in ddl_files():
         con.execute(sql(name))
+    con.execute("delete from meta.ddl_applied")
+    con.execute(
+        "insert into meta.ddl_applied values ($fingerprint)", {"fingerprint": ddl_fingerprint()}
+    )
+
+
+@cache
+def ddl_fingerprint() -> str:
+    return hashlib.sha256("".join(sql(name) for name in ddl_files()).encode()).hexdigest()
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Apply the DDL unless this file already has this exact version of it (one cheap query)."""
+    try:
+        current = con.execute("select fingerprint from meta.ddl_applied").fetchall()
+    except duckdb.CatalogException:
+        current = []
+    if current != [(ddl_fingerprint(),)]:
+        apply_ddl(con)

@@ -226,8 +226,8 @@ class FalClient:
         """Prices for ``endpoint_ids`` in batches of 50.
 
         fal answers 404 for a whole batch when one endpoint has no price; such a batch is split
-        in halves until the unpriced endpoints are isolated. ``suspects`` (e.g. last run's
-        unpriced endpoints) are asked for one by one, so a known gap costs one request.
+        in halves (binary splitting) until the unpriced endpoints are isolated. ``suspects``
+        (e.g. last run's unpriced endpoints) are asked one by one: a known gap costs one request.
         """
         path = self._path("pricing")
         suspect_set = set(suspects) & set(endpoint_ids)
@@ -235,19 +235,29 @@ class FalClient:
         prices: list[records.Record] = []
         unpriced: list[str] = []
 
-        async def fetch(batch: Sequence[str]) -> None:
-            params: QueryParams = [("endpoint_id", e) for e in batch]
-            try:
-                async for body in self._pages(
-                    path, params, collection="prices", id_field="endpoint_id"
-                ):
-                    prices.extend(records.price_record(p, f"GET {path}") for p in body["prices"])
-            except FalNotFoundError:
-                if len(batch) == 1:
-                    unpriced.append(batch[0])
-                    return
-                half = len(batch) // 2
-                await run_all([fetch(batch[:half]), fetch(batch[half:])])
+        async def fetch(batch: Sequence[str], *, known_unpriced: bool = False) -> bool:
+            """Price ``batch``; True when every endpoint in it has a price."""
+            if not known_unpriced:
+                params: QueryParams = [("endpoint_id", e) for e in batch]
+                try:
+                    async for body in self._pages(
+                        path, params, collection="prices", id_field="endpoint_id"
+                    ):
+                        prices.extend(
+                            records.price_record(p, f"GET {path}") for p in body["prices"]
+                        )
+                    return True
+                except FalNotFoundError:
+                    pass
+            if len(batch) == 1:
+                unpriced.append(batch[0])
+                return False
+            half = len(batch) // 2
+            # If the left half is fully priced, the right half holds the gap: its 404 is
+            # certain, so it is split without being asked whole.
+            left_priced = await fetch(batch[:half])
+            await fetch(batch[half:], known_unpriced=left_priced)
+            return False
 
         batches = chunks(regular, MAX_IDS_PER_REQUEST) + [[e] for e in sorted(suspect_set)]
         await run_all(fetch(batch) for batch in batches)
@@ -266,7 +276,8 @@ class FalClient:
         one cursor are sequential, so one long window would wait on each page in turn)."""
         days = (end - start).days
         wanted = -(-self.session.max_in_flight // max(streams, 1))
-        span = max(1, min(self.window_days, -(-days // wanted)))
+        count = max(-(-days // self.window_days), min(wanted, days))
+        span = max(1, -(-days // count))  # equal windows: no short tail window
         return day_windows(start, end, span)
 
     def _window_params(self, start: date, end: date, expand: Iterable[str]) -> QueryParams:

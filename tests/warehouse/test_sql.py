@@ -205,3 +205,27 @@ def test_cost_per_model_uses_the_list_price_in_force_on_each_day(con):
         (days[1], Decimal("0.025")),
         (days[2], Decimal("0.03")),
     ]
+
+
+def test_the_ddl_is_skipped_when_the_file_has_this_exact_version(con):
+    assert con.execute("select fingerprint from meta.ddl_applied").fetchall() == [
+        (warehouse.ddl_fingerprint(),)
+    ]
+    con.execute("drop table raw.unpriced_endpoints")
+    warehouse.ensure_schema(con)  # fingerprint matches: nothing is re-applied
+    assert (
+        count(con, "select count(*) from duckdb_tables() where table_name = 'unpriced_endpoints'")
+        == 0
+    )
+    con.execute("update meta.ddl_applied set fingerprint = 'older'")
+    warehouse.ensure_schema(con)  # another version: applied again
+    assert (
+        count(con, "select count(*) from duckdb_tables() where table_name = 'unpriced_endpoints'")
+        == 1
+    )
+
+
+def test_sql_sees_registered_frames_only_never_python_variables(con):
+    models = "a python variable named like a table"  # noqa: F841
+    with pytest.raises(Exception, match="models"):
+        con.execute("select * from models")
