@@ -77,7 +77,12 @@ def raw_usage_daily(
         lambda client: client.usage(start, end, transform=frames.usage_frame),
         progress=context.log.info,
     )
-    frame = validate(frames.concat(pages, frames.usage_frame([])), RawUsageDaily, "raw.usage_daily")
+    frame = validate(
+        frames.concat(pages, frames.usage_frame([])),
+        RawUsageDaily,
+        "raw.usage_daily",
+        day_column="usage_date",
+    )
     return _replace_window(context, warehouse, "raw.usage_daily", frame, stats)
 
 
@@ -110,6 +115,9 @@ def raw_analytics_daily(
         progress=context.log.info,
     )
     frame = validate(
-        frames.concat(pages, frames.analytics_frame([])), RawAnalyticsDaily, "raw.analytics_daily"
+        frames.concat(pages, frames.analytics_frame([])),
+        RawAnalyticsDaily,
+        "raw.analytics_daily",
+        day_column="metric_date",
     )
     return _replace_window(context, warehouse, "raw.analytics_daily", frame, stats)

@@ -30,19 +30,63 @@ def failure_summary(frame: pl.DataFrame, cases: pl.DataFrame, table: str) -> str
     return "\n".join(lines)
 
 
-def validate(frame: pl.DataFrame, model: type[pa.DataFrameModel], table: str) -> pl.DataFrame:
-    """Return ``frame`` if every row meets ``model``; otherwise raise ``dg.Failure``."""
+def _failure_cases(frame: pl.DataFrame, model: type[pa.DataFrameModel]) -> pl.DataFrame | None:
     try:
-        return model.validate(frame, lazy=True)
+        model.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        cases = exc.failure_cases
-        summary = failure_summary(frame, cases, table)
-        with pl.Config(
-            tbl_formatting="MARKDOWN", tbl_hide_dataframe_shape=True, fmt_str_lengths=80
-        ):
-            sample = str(cases.head(20))
-        raise dg.Failure(
-            description=summary,
-            metadata={"table": table, "failure_cases": dg.MetadataValue.md(sample)},
-            allow_retries=False,
-        ) from None
+        return exc.failure_cases
+    return None
+
+
+def _day_chunks(frame: pl.DataFrame, day_column: str, chunk_rows: int) -> list[pl.Series]:
+    """Groups of whole days of about ``chunk_rows`` rows each (a grain never spans two)."""
+    per_day = frame.group_by(day_column).len().sort(day_column)
+    chunk_ids = (per_day["len"].cum_sum() - per_day["len"]) // chunk_rows
+    return [
+        group[day_column] for group in per_day.with_columns(chunk=chunk_ids).partition_by("chunk")
+    ]
+
+
+def validate(
+    frame: pl.DataFrame,
+    model: type[pa.DataFrameModel],
+    table: str,
+    *,
+    day_column: str | None = None,
+    chunk_rows: int = 50_000,
+) -> pl.DataFrame:
+    """Return ``frame`` if every row meets ``model``; otherwise raise ``dg.Failure``.
+
+    With ``day_column``, a large frame is checked a few weeks at a time: pandera's working
+    memory grows with the frame, and every grain includes the day, so uniqueness still holds.
+    Failure rows are reported by their position in ``frame`` either way.
+    """
+    if day_column is None or frame.height <= chunk_rows:
+        cases = _failure_cases(frame, model)
+    else:
+        indexed = frame.with_row_index("__row")
+        found = []
+        for days in _day_chunks(frame, day_column, chunk_rows):
+            chunk = indexed.filter(pl.col(day_column).is_in(days.implode()))
+            chunk_cases = _failure_cases(chunk.drop("__row"), model)
+            if chunk_cases is not None:
+                positions = chunk.select(
+                    pl.int_range(pl.len(), dtype=pl.Int32).alias("index"),
+                    pl.col("__row").cast(pl.Int32),
+                )
+                found.append(
+                    chunk_cases.join(positions, on="index", how="left")
+                    .with_columns(index=pl.col("__row"))
+                    .drop("__row")
+                )
+        cases = pl.concat(found, how="vertical_relaxed") if found else None
+    if cases is None:
+        return frame
+    summary = failure_summary(frame, cases, table)
+    with pl.Config(tbl_formatting="MARKDOWN", tbl_hide_dataframe_shape=True, fmt_str_lengths=80):
+        sample = str(cases.head(20))
+    raise dg.Failure(
+        description=summary,
+        metadata={"table": table, "failure_cases": dg.MetadataValue.md(sample)},
+        allow_retries=False,
+    )

@@ -81,3 +81,20 @@ def test_a_model_without_metadata_passes_and_an_unknown_status_does_not():
     odd = {**bare, "status": "retired", "has_metadata": True}
     with pytest.raises(dg.Failure, match="status / isin"):
         validate(frames.models_frame([odd]), RawModels, "raw.models")
+
+
+def test_large_frames_are_checked_in_day_chunks_and_report_rows_of_the_whole_frame():
+    days = [date(2025, 3, 1 + i) for i in range(10)]
+    rows = [item(usage_date=d, auth_method=f"k{n}") for d in days for n in range(30)]
+    rows[215] = item(usage_date=days[7], auth_method="k5", cost_total=-1.0, cost_subtotal=-1.08)
+    rows.append(dict(rows[3]))  # a duplicate grain, in the first chunk
+    frame = frames.usage_frame(rows)
+    with pytest.raises(dg.Failure) as caught:
+        validate(frame, RawUsageDaily, "raw.usage_daily", day_column="usage_date", chunk_rows=40)
+    message = caught.value.description
+    assert "row 215 (usage_date=2025-03-08, endpoint_id=fal-ai/flux/dev, auth_method=k5" in message
+    assert "multiple_fields_uniqueness" in message and "row 300" in message
+    clean = frames.usage_frame(rows[:215] + rows[216:300])
+    assert validate(
+        clean, RawUsageDaily, "raw.usage_daily", day_column="usage_date", chunk_rows=40
+    ).equals(clean)
