@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
+from assets.checks import check_results, check_specs
 from pipelines import frames
 from pipelines.metadata import table_metadata
 from pipelines.resources import FalPlatformResource, WarehouseResource
@@ -39,6 +40,7 @@ def raw_models(
 
 @dg.asset(
     key=["raw", "prices"],
+    check_specs=check_specs("raw/prices"),
     deps=[raw_models],
     group_name="catalog",
     kinds={"duckdb", "polars"},
@@ -87,5 +89,6 @@ def raw_prices(
                 closed=changes["closed"],
                 unpriced=len(result.unpriced),
                 **stats,
-            )
+            ),
+            check_results=check_results(con, "raw/prices"),
         )

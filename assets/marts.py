@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.checks import check_results, check_specs
 from pipelines.metadata import table_metadata
 from pipelines.resources import WarehouseResource
 from warehouse import loads
@@ -27,6 +28,7 @@ MARTS: dict[str, tuple[list[str], str]] = {
 def _mart_asset(name: str, deps: list[str], description: str) -> dg.AssetsDefinition:
     @dg.asset(
         key=["marts", name],
+        check_specs=check_specs(f"marts/{name}"),
         deps=[dg.AssetKey.from_user_string(dep) for dep in deps],
         group_name="marts",
         kinds={"duckdb", "sql"},
@@ -40,7 +42,8 @@ def _mart_asset(name: str, deps: list[str], description: str) -> dg.AssetsDefini
             rows = loads.build_mart(con, name)
             context.log.info(f"marts.{name}: {rows} rows")
             return dg.MaterializeResult(
-                metadata=table_metadata(con, f"marts.{name}", written=rows, preview=True)
+                metadata=table_metadata(con, f"marts.{name}", written=rows, preview=True),
+                check_results=check_results(con, f"marts/{name}"),
             )
 
     return mart

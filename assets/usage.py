@@ -6,6 +6,7 @@ import dagster as dg
 import polars as pl
 
 from assets.catalog import raw_models
+from assets.checks import check_results, check_specs
 from pipelines import frames
 from pipelines.metadata import table_metadata
 from pipelines.partitions import daily_partitions
@@ -51,12 +52,14 @@ def _replace_window(
                 days=len(context.partition_keys),
                 first_day=str(start),
                 **stats,
-            )
+            ),
+            check_results=check_results(con, context.asset_key.to_user_string()),
         )
 
 
 @dg.asset(
     key=["raw", "usage_daily"],
+    check_specs=check_specs("raw/usage_daily"),
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="usage",
@@ -88,6 +91,7 @@ def raw_usage_daily(
 
 @dg.asset(
     key=["raw", "analytics_daily"],
+    check_specs=check_specs("raw/analytics_daily"),
     deps=[raw_models],
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),

@@ -8,7 +8,6 @@ from typing import Any
 import dagster as dg
 
 from assets import catalog, instances, usage
-from assets.checks import asset_checks
 from assets.marts import mart_assets
 from pipelines.jobs import jobs, schedules
 from pipelines.progress import progress_logger
@@ -28,7 +27,6 @@ def build_definitions(resources: Mapping[str, Any]) -> dg.Definitions:
     """The project's definitions with the given resources (tests swap the source and file)."""
     return dg.Definitions(
         assets=ASSETS,
-        asset_checks=asset_checks,
         jobs=jobs,
         schedules=schedules,
         resources=dict(resources),

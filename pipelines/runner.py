@@ -145,6 +145,8 @@ def summarise(result: dg.ExecuteInProcessResult) -> SyncOutcome:
             line.table_rows = _int(metadata, "dagster/row_count")
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
             error = event.event_specific_data.error
+            if error and error.cls_name == "DagsterAssetCheckFailedError":
+                continue  # reported below, by name, from the check's own evaluation
             message = (error.message if error else "failed").strip()
             message = message.removeprefix("dagster._core.definitions.events.Failure: ")
             step = (event.step_key or "").replace("__", "/")

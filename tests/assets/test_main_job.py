@@ -188,3 +188,27 @@ def test_secrets_reach_neither_the_warehouse_nor_the_event_log(sim, sim_server, 
             f"or {column} like '%{SIM_LOWCODE_TOKEN}%'",
         )
         assert leaks == [(0,)], f"{schema}.{table}.{column}"
+
+
+def test_a_blocking_check_stops_the_marts_when_a_table_was_damaged_outside_the_pipeline(
+    sim, sim_server, warehouse_path
+):
+    assert run_job(sim_server, warehouse_path, FIRST, LAST).success
+    con = warehouse.connect(warehouse_path)
+    con.execute(
+        "insert into raw.usage_daily select * from raw.usage_daily where usage_date = $day limit 1",
+        {"day": FIRST},
+    )
+    con.close()
+    result = run_job(sim_server, warehouse_path, LAST, LAST, job="usage_job")
+    assert not result.success
+    failed = {
+        e.asset_check_evaluation_data.check_name
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+        and not e.asset_check_evaluation_data.passed
+        and e.asset_check_evaluation_data.severity == dg.AssetCheckSeverity.ERROR
+    }
+    assert failed == {"usage_daily_grain_unique"}
+    skipped = {e.step_key for e in result.all_events if e.event_type_value == "STEP_SKIPPED"}
+    assert {"marts__cost_per_model", "marts__request_trends"} <= skipped
