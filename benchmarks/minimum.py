@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from pipelines.fal.client import MAX_IDS_PER_REQUEST, chunks
+from pipelines.fal.client import MAX_IDS_PER_REQUEST
+from pipelines.fal.fanout import chunks
 from pipelines.sim import Simulation
 
 MODELS_LIMIT = 100  # the API's cap on limit for /models and /compute/instances

@@ -3,7 +3,7 @@
 Imports httpx and tenacity, never Dagster, polars or DuckDB.
 """
 
-from pipelines.fal.client import FalClient, PricingResult, day_windows
+from pipelines.fal.client import FalClient, PricingResult
 from pipelines.fal.errors import (
     FalAuthError,
     FalConfigError,
@@ -16,6 +16,7 @@ from pipelines.fal.errors import (
     FalTransportError,
     FalUnsupportedError,
 )
+from pipelines.fal.fanout import day_windows
 from pipelines.fal.retry import RetryPolicy
 from pipelines.fal.source import Source, is_loopback_host
 

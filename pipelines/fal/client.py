@@ -6,8 +6,7 @@ and never imports Dagster, polars or DuckDB, so the CLI, the assets and tests sh
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, TypeVar
@@ -16,6 +15,7 @@ import httpx
 
 from pipelines.fal import records
 from pipelines.fal.errors import FalNotFoundError, FalResponseError, FalUnsupportedError
+from pipelines.fal.fanout import Tally, chunks, day_windows, run_all
 from pipelines.fal.pagination import cursor_pages, offset_pages
 from pipelines.fal.retry import RetryPolicy
 from pipelines.fal.session import DEFAULT_TIMEOUT, ApiSession, QueryParams
@@ -55,51 +55,6 @@ _PATHS = {
 class PricingResult:
     prices: list[records.Record]
     unpriced: list[str]  # endpoints for which the API has no price (the 404 quirk)
-
-
-async def run_all(coroutines: Iterable[Awaitable[None]]) -> None:
-    """Run concurrently; on the first failure cancel the rest and raise that error itself."""
-    try:
-        async with asyncio.TaskGroup() as group:
-            for coroutine in coroutines:
-                group.create_task(coroutine)
-    except BaseExceptionGroup as failures:
-        first: BaseException = failures
-        while isinstance(first, BaseExceptionGroup):
-            first = first.exceptions[0]
-        raise first from None
-
-
-class _Tally:
-    """Reports finished parts of a fan-out: each one when there are few, else every quarter."""
-
-    def __init__(self, total: int, progress: Callable[[str], None] | None) -> None:
-        self.total, self.finished, self.progress = total, 0, progress
-
-    def done(self, label: str) -> None:
-        self.finished += 1
-        if self.progress is None:
-            return
-        quarter = (
-            self.total > 8
-            and self.finished * 4 // self.total > (self.finished - 1) * 4 // self.total
-        )
-        if self.total <= 8 or quarter:
-            self.progress(f"{label} ({self.finished}/{self.total} done)")
-
-
-def chunks(items: Sequence[T], size: int) -> list[Sequence[T]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
-
-
-def day_windows(start: date, end: date, max_days: int) -> list[tuple[date, date]]:
-    """Split ``[start, end)`` into windows of at most ``max_days`` days."""
-    windows, cursor = [], start
-    while cursor < end:
-        stop = min(cursor + timedelta(days=max_days), end)
-        windows.append((cursor, stop))
-        cursor = stop
-    return windows
 
 
 class FalClient:
@@ -321,7 +276,7 @@ class FalClient:
             tally.done(f"{what}: {rows} rows")
 
         windows = self._windows(start, end, streams=1)
-        tally = _Tally(len(windows), self.progress)
+        tally = Tally(len(windows), self.progress)
         await run_all(window(lo, hi) for lo, hi in windows)
         return results
 
@@ -354,7 +309,7 @@ class FalClient:
 
         batches = chunks(list(endpoint_ids), MAX_IDS_PER_REQUEST)
         windows = self._windows(start, end, streams=len(batches))
-        tally = _Tally(len(windows) * len(batches), self.progress)
+        tally = Tally(len(windows) * len(batches), self.progress)
         await run_all(one(batch, lo, hi) for lo, hi in windows for batch in batches)
         return results
 
