@@ -17,7 +17,7 @@ import click
 
 from pipelines import settings
 from pipelines.cli_api import api
-from pipelines.fal import FalConfigError
+from pipelines.fal import FalConfigError, FalError
 
 DEMO_DAYS = 30
 SYNC_DAYS = 7
@@ -66,12 +66,14 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def _sync(start: date, end: date, debug: bool) -> None:
+    from pipelines.guards import SyncBusyError, WarehouseUnusableError
     from pipelines.progress import show_client_warnings
     from pipelines.resources import from_environment
-    from pipelines.runner import SyncBusyError, run_main_job
+    from pipelines.runner import run_main_job
 
     try:
-        from_environment()["fal"].process_config_and_initialize().client()  # fail fast on config
+        fal = from_environment()["fal"].process_config_and_initialize()
+        fal.client()  # fail fast on configuration
     except (FalConfigError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
     show_client_warnings()
@@ -80,11 +82,19 @@ def _sync(start: date, end: date, debug: bool) -> None:
         f"into {settings.warehouse_path()}",
         err=True,
     )
+    try:  # a wrong key, or one without the ADMIN scope, must fail before anything is written
+        fal.run(lambda client: client.check_access())
+    except FalError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
     try:
         outcome = run_main_job(start, end, notify=lambda line: click.echo(line, err=True))
     except SyncBusyError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+    except WarehouseUnusableError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     click.echo(f"\nrun {outcome.run_id}")
     click.echo(
         f"{'asset':<28}{'days':>6}{'written':>10}{'in table':>10}{'requests':>10}{'retries':>9}"

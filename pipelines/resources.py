@@ -18,13 +18,21 @@ import duckdb
 import httpx
 from dagster_duckdb import DuckDBResource
 from pydantic import Field
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_delay,
+    wait_exponential,
+)
 
 import warehouse
 from pipelines import settings
 from pipelines.fal import FalClient, FalConfigError, Source
 
 T = TypeVar("T")
-SIMULATOR_BASE_URL = "http://127.0.0.1/v1"  # never dialled: the in-process transport answers
+SIMULATOR_BASE_URL = "http://127.0.0.1/v1"
+LOCK_RETRY_SECONDS = 100.0  # never dialled: the in-process transport answers
 
 
 @cache
@@ -94,16 +102,43 @@ class FalPlatformResource(dg.ConfigurableResource):
 
 
 class WarehouseResource(DuckDBResource):
-    """The DuckDB warehouse file; connections retry while another process holds the lock."""
+    """The DuckDB warehouse file; connections retry while another process holds the lock.
+
+    The connection is closed on every exit (``DuckDBResource`` leaves it open when the body
+    raises), and each wait is logged with DuckDB's message, which names the holder.
+    """
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         os.makedirs(os.path.dirname(os.path.abspath(self.database)), exist_ok=True)
-        with super().get_connection() as con:
+        con = _connect_when_free(self.database)
+        try:
             con.execute("set TimeZone = 'UTC'")
             con.execute("set python_enable_replacements = false")
             warehouse.ensure_schema(con)
             yield con
+        finally:
+            con.close()
+
+
+def _log_lock_wait(state: RetryCallState) -> None:
+    dg.get_dagster_logger().warning(
+        f"warehouse busy, retrying in {state.next_action.sleep:.1f} s: {state.outcome.exception()}"
+    )
+
+
+def _connect_when_free(path: str) -> duckdb.DuckDBPyConnection:
+    """Open ``path``, waiting (about 100 s in all, like dagster-duckdb) while it is locked."""
+    for attempt in Retrying(
+        retry=retry_if_exception(lambda e: isinstance(e, duckdb.IOException) and "lock" in str(e)),
+        wait=wait_exponential(multiplier=0.1, max=30),
+        stop=stop_after_delay(LOCK_RETRY_SECONDS),
+        before_sleep=_log_lock_wait,
+        reraise=True,
+    ):
+        with attempt:
+            return duckdb.connect(path, config={"custom_user_agent": "falcost"})
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def from_environment(env: Mapping[str, str] = os.environ) -> dict[str, dg.ConfigurableResource]:

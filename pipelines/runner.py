@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
-import warehouse
 from pipelines import settings
+from pipelines.guards import exclusive_sync, wait_for_warehouse
 from pipelines.jobs import range_tags
+
+PID_TAG = "falcost/pid"
 
 
 def settle_dagster_home() -> str:
@@ -37,71 +35,6 @@ def dagster_instance() -> dg.DagsterInstance:
     """The project's instance (see ``settle_dagster_home``); close it after use."""
     settle_dagster_home()
     return dg.DagsterInstance.get()
-
-
-LOCK_WAIT_SECONDS = 30.0
-
-
-class SyncBusyError(RuntimeError):
-    """Another sync, or another process, holds the warehouse."""
-
-
-@contextmanager
-def exclusive_sync(warehouse_path: str) -> Iterator[None]:
-    """Refuse to start while another ``falcost sync`` writes the same warehouse file.
-
-    DuckDB would make the second one wait on its file lock and fail after its retries; saying
-    so at once, with the other process's pid, is clearer. The lock dies with its process.
-    """
-    lock_path = Path(f"{warehouse_path}.sync.lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "unknown"
-            raise SyncBusyError(
-                f"another falcost sync (pid {holder}) is writing {warehouse_path}; "
-                "wait for it to finish"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def wait_for_warehouse(
-    path: str, *, timeout: float | None = None, notify: Callable[[str], None] = print
-) -> None:
-    """Wait (bounded) until no other process holds the DuckDB file, before the run starts.
-
-    Without this, every asset of the run would wait out the warehouse resource's own retries
-    in turn. DuckDB's lock error names the holder's program and pid, which is passed on.
-    """
-    timeout = LOCK_WAIT_SECONDS if timeout is None else timeout
-    deadline = time.monotonic() + timeout
-    told = False
-    while True:
-        try:
-            warehouse.connect(path).close()
-            return
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
-                raise
-            if time.monotonic() >= deadline:
-                raise SyncBusyError(
-                    f"the warehouse {path} is still held by another process after {timeout:.0f} s"
-                    f" ({exc}); close that session (falcost sql, a DuckDB shell) and retry"
-                ) from None
-            if not told:
-                notify(f"waiting up to {timeout:.0f} s for another process to release {path}")
-                told = True
-            time.sleep(0.5)
 
 
 @dataclass
@@ -128,6 +61,17 @@ def _int(metadata: dict, key: str) -> int:
     return int(getattr(value, "value", value) or 0)
 
 
+def _root_message(error) -> str:
+    """The asset's own error, not Dagster's wrapper, without the exception's module path."""
+    if error is None:
+        return "failed"
+    while error.cause is not None:
+        error = error.cause
+    message = error.message.strip()
+    head, sep, rest = message.partition(": ")
+    return rest if sep and "." in head and " " not in head else message
+
+
 def summarise(result: dg.ExecuteInProcessResult) -> SyncOutcome:
     outcome = SyncOutcome(run_id=result.run_id, success=result.success)
     lines: dict[str, AssetLine] = {}
@@ -147,8 +91,7 @@ def summarise(result: dg.ExecuteInProcessResult) -> SyncOutcome:
             error = event.event_specific_data.error
             if error and error.cls_name == "DagsterAssetCheckFailedError":
                 continue  # reported below, by name, from the check's own evaluation
-            message = (error.message if error else "failed").strip()
-            message = message.removeprefix("dagster._core.definitions.events.Failure: ")
+            message = _root_message(error)
             step = (event.step_key or "").replace("__", "/")
             parts = message.splitlines()
             # A validation failure's second line names the first broken rule; keep it.
@@ -178,10 +121,39 @@ def run_main_job(start: date, end: date, *, notify: Callable[[str], None] = prin
     with exclusive_sync(path):
         wait_for_warehouse(path, notify=notify)
         with dagster_instance() as instance:
+            release_dead_runs(instance, notify=notify)
             result = job.execute_in_process(
                 instance=instance,
-                tags=range_tags(start.isoformat(), end.isoformat()),
+                tags={**range_tags(start.isoformat(), end.isoformat()), PID_TAG: str(os.getpid())},
                 run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
                 raise_on_error=False,
             )
             return summarise(result)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def release_dead_runs(instance: dg.DagsterInstance, *, notify: Callable[[str], None]) -> None:
+    """Fail the runs of ``falcost`` processes that died (SIGKILL, OOM) and free their pool slots.
+
+    A killed in-process run never releases its claim on the ``duckdb`` pool, so the next run
+    would wait for that slot forever. Callers hold the sync lock, so no live sync is touched.
+    """
+    stuck = instance.get_runs(
+        filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])
+    )
+    for run in stuck:
+        pid = run.tags.get(PID_TAG)
+        if pid is None or not pid.isdigit() or _alive(int(pid)):
+            continue
+        instance.report_run_failed(run, f"the falcost process (pid {pid}) running it died")
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        notify(f"marked run {run.run_id} of dead process {pid} as failed and freed its slots")

@@ -132,11 +132,11 @@ def test_a_sync_waits_for_another_process_to_release_the_warehouse(monkeypatch, 
 
 
 def test_a_sync_gives_up_clearly_when_the_warehouse_stays_held(monkeypatch, tmp_path):
-    from pipelines import runner
+    from pipelines import guards
 
     path = str(tmp_path / "w.duckdb")
     monkeypatch.setenv("FALCOST_WAREHOUSE", path)
-    monkeypatch.setattr(runner, "LOCK_WAIT_SECONDS", 1.0)
+    monkeypatch.setattr(guards, "LOCK_WAIT_SECONDS", 1.0)
     holder = hold_warehouse(path, 4)
     try:
         result = CliRunner().invoke(main, ["sync", "--start", "2026-09-01", "--end", "2026-09-01"])

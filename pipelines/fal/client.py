@@ -6,9 +6,9 @@ and never imports Dagster, polars or DuckDB, so the CLI, the assets and tests sh
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 import httpx
@@ -49,6 +49,13 @@ _PATHS = {
         "batch": "/v1/batch",
     },
 }
+
+
+async def _numbered(pages: AsyncIterator[T]) -> AsyncIterator[tuple[int, T]]:
+    number = 0
+    async for page in pages:
+        number += 1
+        yield number, page
 
 
 @dataclass(frozen=True)
@@ -223,6 +230,18 @@ class FalClient:
         body = {"estimate_type": estimate_type, "endpoints": endpoints}
         return await self.session.request_json("POST", self._path("estimate"), body=body)
 
+    async def check_access(self) -> None:
+        """Ask for one usage item of yesterday: the cheapest admin-scope request.
+
+        Raises ``FalAuthError`` when the credential is wrong or lacks the ADMIN scope, so a
+        sync can stop before it writes anything.
+        """
+        today = datetime.now(UTC).date()
+        params = self._window_params(today - timedelta(days=1), today, USAGE_EXPAND)
+        await self.session.request_json(
+            "GET", self._path("usage"), params=params + [("limit", 1)], what="access check"
+        )
+
     # -- usage and analytics -----------------------------------------------------------------
 
     def _windows(self, start: date, end: date, *, streams: int) -> list[tuple[date, date]]:
@@ -267,10 +286,9 @@ class FalClient:
             dates = records.BucketDates(f"GET {path} ({what})")
             params = self._window_params(lo, hi, USAGE_EXPAND)
             rows = 0
-            async for body in self._pages(
-                path, params, collection="time_series", id_field="", what=what
-            ):
-                page = records.usage_records(body, f"GET {path}", dates)
+            pages = self._pages(path, params, collection="time_series", id_field="", what=what)
+            async for number, body in _numbered(pages):
+                page = records.usage_records(body, f"GET {path} ({what} page {number})", dates)
                 rows += len(page)
                 results.append(transform(page))
             tally.done(f"{what}: {rows} rows")
@@ -301,10 +319,10 @@ class FalClient:
             dates = records.BucketDates(f"GET {path} ({what})")
             params = self._window_params(lo, hi, ANALYTICS_EXPAND)
             params += [("endpoint_id", e) for e in batch]
-            async for body in self._pages(
-                path, params, collection="time_series", id_field="", what=what
-            ):
-                results.append(transform(records.analytics_records(body, f"GET {path}", dates)))
+            pages = self._pages(path, params, collection="time_series", id_field="", what=what)
+            async for number, body in _numbered(pages):
+                where = f"GET {path} ({what} page {number})"
+                results.append(transform(records.analytics_records(body, where, dates)))
             tally.done("analytics")
 
         batches = chunks(list(endpoint_ids), MAX_IDS_PER_REQUEST)

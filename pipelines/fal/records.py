@@ -107,8 +107,10 @@ def usage_records(body: dict, where: str, dates: BucketDates) -> list[Record]:
                 total = _number(item, "cost", where, required=False)
                 if total is None:
                     raise _fail(where, item, "cost_total")
-            discount = _number(item, "cost_discount", where, required=False) or 0.0
             subtotal = _number(item, "cost_subtotal", where, required=False)
+            discount = _number(item, "cost_discount", where, required=False)
+            if discount is None:  # API.md: cost_discount = cost_subtotal - cost_total
+                discount = 0.0 if subtotal is None else subtotal - total
             records.append(
                 {
                     "usage_date": day,

@@ -9,7 +9,7 @@ from tenacity import (
     RetryCallState,
     retry_if_exception_type,
     stop_after_attempt,
-    stop_after_delay,
+    stop_before_delay,
     wait_random_exponential,
 )
 
@@ -42,7 +42,8 @@ def retrying(policy: RetryPolicy, before_sleep) -> AsyncRetrying:
 
     return AsyncRetrying(
         retry=retry_if_exception_type(RETRYABLE),
-        stop=stop_after_attempt(policy.max_attempts) | stop_after_delay(policy.max_total_seconds),
+        # stop_before_delay: never start a wait that would end past the total budget
+        stop=stop_after_attempt(policy.max_attempts) | stop_before_delay(policy.max_total_seconds),
         wait=wait,
         before_sleep=before_sleep,
         reraise=True,
