@@ -82,14 +82,15 @@ def _sync(start: date, end: date, debug: bool) -> None:
         f"into {settings.warehouse_path()}",
         err=True,
     )
-    try:  # a wrong key, or one without the ADMIN scope, must fail before anything is written
-        fal.run(lambda client: client.check_access())
-    except FalError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
     try:
-        outcome = run_main_job(start, end, notify=lambda line: click.echo(line, err=True))
-    except SyncBusyError as exc:
+        outcome = run_main_job(
+            start,
+            end,
+            notify=lambda line: click.echo(line, err=True),
+            # a wrong key, or one without the ADMIN scope, must fail before anything is written
+            preflight=lambda: fal.run(lambda client: client.check_access()),
+        )
+    except (SyncBusyError, FalError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     except WarehouseUnusableError as exc:

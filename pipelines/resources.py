@@ -22,7 +22,7 @@ from tenacity import (
     RetryCallState,
     Retrying,
     retry_if_exception,
-    stop_after_delay,
+    stop_before_delay,
     wait_exponential,
 )
 
@@ -31,8 +31,8 @@ from pipelines import settings
 from pipelines.fal import FalClient, FalConfigError, Source
 
 T = TypeVar("T")
-SIMULATOR_BASE_URL = "http://127.0.0.1/v1"
-LOCK_RETRY_SECONDS = 100.0  # never dialled: the in-process transport answers
+SIMULATOR_BASE_URL = "http://127.0.0.1/v1"  # never dialled: the in-process transport answers
+LOCK_RETRY_SECONDS = 100.0
 
 
 @cache
@@ -132,7 +132,7 @@ def _connect_when_free(path: str) -> duckdb.DuckDBPyConnection:
     for attempt in Retrying(
         retry=retry_if_exception(lambda e: isinstance(e, duckdb.IOException) and "lock" in str(e)),
         wait=wait_exponential(multiplier=0.1, max=30),
-        stop=stop_after_delay(LOCK_RETRY_SECONDS),
+        stop=stop_before_delay(LOCK_RETRY_SECONDS),
         before_sleep=_log_lock_wait,
         reraise=True,
     ):

@@ -108,10 +108,18 @@ def summarise(result: dg.ExecuteInProcessResult) -> SyncOutcome:
     return outcome
 
 
-def run_main_job(start: date, end: date, *, notify: Callable[[str], None] = print) -> SyncOutcome:
+def run_main_job(
+    start: date,
+    end: date,
+    *,
+    notify: Callable[[str], None] = print,
+    preflight: Callable[[], object] = lambda: None,
+) -> SyncOutcome:
     """Materialise every asset for the UTC days ``start``..``end`` (inclusive) in one run.
 
-    Raises ``SyncBusyError`` when another sync or process holds the warehouse.
+    ``preflight`` runs once the warehouse is known to be usable and free, before the job.
+    Raises ``SyncBusyError`` when another sync or process holds the warehouse, and
+    ``WarehouseUnusableError`` when its path cannot hold a DuckDB file.
     """
     from pipelines.definitions import build_definitions
     from pipelines.resources import from_environment
@@ -120,6 +128,7 @@ def run_main_job(start: date, end: date, *, notify: Callable[[str], None] = prin
     path = settings.warehouse_path()
     with exclusive_sync(path):
         wait_for_warehouse(path, notify=notify)
+        preflight()
         with dagster_instance() as instance:
             release_dead_runs(instance, notify=notify)
             result = job.execute_in_process(

@@ -32,8 +32,30 @@ _STORM = {
 }
 
 
-def dumps(body: Any) -> bytes:
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+def dumps(body: Any, *, allow_nan: bool = False) -> bytes:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=allow_nan).encode()
+
+
+class _CutResponse:
+    """Send the status, the headers and half of ``response``'s body, then stop.
+
+    Returning before the final body message makes the server close the connection with the
+    body incomplete: the client sees the peer drop the connection mid-body.
+    """
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        response, half = self.response, self.response.body[: len(self.response.body) // 2]
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status_code,
+                "headers": response.raw_headers,
+            }
+        )
+        await send({"type": "http.response.body", "body": half, "more_body": True})
 
 
 def _render(
@@ -56,7 +78,7 @@ def _render(
             body = {"message": "Request completed", "provider": "falai", "result": body}
         else:
             body = {"message": HTTPStatus(status).phrase, "provider": "falai", "error": body}
-    payload = dumps(body)
+    payload = dumps(body, allow_nan=sim.config.faults.nan_cost)
     if 200 <= status < 300:
         replaced = sim.injector.replacement(paths, payload)
         if replaced is not None:
@@ -78,7 +100,7 @@ def create_app(sim: Simulation | SimConfig | None = None) -> Starlette:
     simulation = sim if isinstance(sim, Simulation) else Simulation(sim)
     router = Router(FAL_ROUTES + LOWCODE_ROUTES)
 
-    async def handle(request: Request) -> Response:
+    async def handle(request: Request) -> Response | _CutResponse:
         path = request.url.path
         dialect = LOWCODE if path == "/falai" or path.startswith("/falai/") else FAL
         injector = simulation.injector
@@ -90,6 +112,9 @@ def create_app(sim: Simulation | SimConfig | None = None) -> Starlette:
                 error = _STORM[verdict]
                 headers = injector.retry_headers() if verdict == 429 else None
                 return _render(simulation, dialect, Reply(verdict, error.body()), (path,), headers)
+            disruption = injector.disruption()
+            if disruption == "stall":
+                await asyncio.sleep(injector.faults.stall_s)
             if injector.faults.latency_s > 0:
                 await asyncio.sleep(injector.faults.latency_s)
             body = await _json_body(request) if request.method in ("POST", "PUT", "PATCH") else None
@@ -99,7 +124,8 @@ def create_app(sim: Simulation | SimConfig | None = None) -> Starlette:
             )  # fmt: skip
             reply, route = router.serve(simulation, call)
             paths = (path, route.canonical) if route else (path,)
-            return _render(simulation, dialect, reply, paths)
+            response = _render(simulation, dialect, reply, paths)
+            return _CutResponse(response) if disruption == "cut" else response
         finally:
             injector.in_flight -= 1
 

@@ -41,6 +41,18 @@ class Faults:
     duplicate_usage_row: bool = False
     deprecated_cost_only: bool = False
     bucket_utc_offset: str = "+00:00"
+    # Disruptions of admitted requests, drawn from their own seeded sequence and, like the
+    # storm, over after ``fault_requests`` requests. Both act on the wire, so they show only on
+    # loopback (``serving()``); ``httpx.ASGITransport`` has no timeouts and no connection.
+    rate_stall: float = 0.0  # share of requests answered only after ``stall_s`` seconds
+    stall_s: float = 0.0
+    rate_cut: float = 0.0  # share of answers whose connection closes after half the body
+    endless_cursor_paths: tuple[str, ...] = ()  # a fresh cursor and has_more=true, forever
+    extra_fields: bool = False  # unknown fields on every body and item (schema drift)
+    nan_cost: bool = False  # one usage item per page costs NaN (the bare JSON token)
+    null_endpoint_id: bool = False  # one usage item per page has "endpoint_id": null
+    # endpoint ids and auth method labels carry quotes, ";" and "--" on the wire (see faults)
+    hostile_names: bool = False
 
 
 @dataclass(frozen=True)

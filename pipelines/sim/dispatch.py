@@ -95,6 +95,7 @@ class Router:
             return Reply(404, not_found().body()), None
         route, args = found
         sim.count(route.template)
+        call = replace(call, params=sim.injector.inbound(call.params))
         paths = (call.path, route.canonical)
         try:
             if authenticate:

@@ -30,6 +30,13 @@ SCENARIOS: dict[str, Faults] = {
     "duplicate_row": Faults(duplicate_usage_row=True),
     "legacy_cost": Faults(deprecated_cost_only=True),
     "eastern_buckets": Faults(bucket_utc_offset="-05:00"),
+    "stalls": Faults(rate_stall=0.3, stall_s=2.0, fault_requests=30),
+    "resets": Faults(rate_cut=0.3, fault_requests=30),
+    "endless_cursor": Faults(endless_cursor_paths=("/models/usage",)),
+    "schema_drift": Faults(extra_fields=True),
+    "nan_cost": Faults(nan_cost=True),
+    "null_endpoint_id": Faults(null_endpoint_id=True),
+    "hostile_names": Faults(hostile_names=True),
 }
 
 HTML_PAGE = (
@@ -37,6 +44,22 @@ HTML_PAGE = (
     "<body><h1>We'll be right back</h1><p>The service is under maintenance.</p></body></html>"
 )
 USAGE_PATH = "/models/usage"
+# Appended on the wire with ``hostile_names``: quotes, a statement separator and a comment
+# marker, but no comma (id lists may be comma-separated) so every id still round-trips.
+HOSTILE_ID_SUFFIX = "/o'brien\"; drop table raw.usage_daily; --"
+HOSTILE_LABEL_SUFFIX = "'); delete from meta.loads; --"
+ID_PARAMS = ("endpoint_id", "model_id")
+EXTRA_FIELDS = {"x_added_2027": {"note": "a field this client has never seen", "values": [1, 2]}}
+
+
+def hostile_id(endpoint_id: str) -> str:
+    """The endpoint id as served with ``Faults.hostile_names`` (ground truth for tests)."""
+    return endpoint_id + HOSTILE_ID_SUFFIX
+
+
+def hostile_label(auth_method: str) -> str:
+    """The auth method label as served with ``Faults.hostile_names``."""
+    return auth_method + HOSTILE_LABEL_SUFFIX
 
 
 def matches(suffixes: tuple[str, ...], paths: tuple[str, ...]) -> bool:
@@ -66,6 +89,7 @@ class FaultInjector:
         self.in_flight = 0
         self._arrivals = 0
         self._rng = rng_for(seed, "faults")
+        self._disruptions = rng_for(seed, "disruptions")
         self._recent: deque[float] = deque()
 
     def admission(self, now: float) -> int | None:
@@ -87,6 +111,29 @@ class FaultInjector:
             return 429
         return 500 if draw < f.rate_429 + f.rate_5xx else None
 
+    def disruption(self) -> str | None:
+        """``"stall"``, ``"cut"`` or None for a request ``admission`` let through."""
+        f = self.faults
+        if not (f.rate_stall or f.rate_cut):
+            return None
+        draw = self._disruptions.random()
+        if f.fault_requests is not None and self._arrivals > f.fault_requests:
+            return None
+        if draw < f.rate_stall:
+            return "stall"
+        return "cut" if draw < f.rate_stall + f.rate_cut else None
+
+    def inbound(self, params: Params) -> Params:
+        """Map hostile ids the client echoes back (pricing, analytics) to the account's own."""
+        if not self.faults.hostile_names:
+            return params
+        return Params(
+            (key, ",".join(v.removesuffix(HOSTILE_ID_SUFFIX) for v in value.split(",")))
+            if key in ID_PARAMS
+            else (key, value)
+            for key, value in params.items
+        )
+
     def retry_headers(self) -> dict[str, str]:
         retry_after = self.faults.retry_after
         return {} if retry_after is None else {"Retry-After": str(retry_after)}
@@ -105,6 +152,9 @@ class FaultInjector:
         if "next_cursor" in body and matches(f.looping_cursor_paths, paths):
             body["next_cursor"] = params.get("cursor") or encode_cursor(2)
             body["has_more"] = True
+        if "next_cursor" in body and matches(f.endless_cursor_paths, paths):
+            body["next_cursor"] = encode_cursor(page_of(params) + 1)
+            body["has_more"] = True
         if f.drop_field and matches((f.drop_field[0],), paths):
             field = f.drop_field[1]
             for items in _item_lists(body):
@@ -120,6 +170,20 @@ class FaultInjector:
                             if key in items[i]:
                                 items[i][key] = -items[i][key]
                         break
+            if f.nan_cost:
+                _spoil_first_item(body, lambda item: item.update(cost_total=NAN, cost=NAN))
+            if f.null_endpoint_id:
+                _spoil_first_item(body, lambda item: item.update(endpoint_id=None))
+        if f.extra_fields:
+            body.update(EXTRA_FIELDS)
+            for bucket in body.get("time_series") or ():
+                bucket.update(EXTRA_FIELDS)
+            for items in _item_lists(body):
+                items[:] = [{**item, **EXTRA_FIELDS} if isinstance(item, dict) else item
+                            for item in items]  # fmt: skip
+        if f.hostile_names:
+            for items in _item_lists(body):
+                items[:] = [_hostile(item) for item in items]
         return body
 
     def replacement(self, paths: tuple[str, ...], payload: bytes) -> tuple[bytes, str] | None:
@@ -129,6 +193,28 @@ class FaultInjector:
         if matches(self.faults.malformed_json_paths, paths):
             return payload[: max(1, len(payload) // 2)], "application/json"
         return None
+
+
+NAN = float("nan")
+
+
+def _spoil_first_item(body: dict[str, Any], spoil: Callable[[dict[str, Any]], None]) -> None:
+    """Apply ``spoil`` to a copy of the page's first usage item."""
+    for items, i in _usage_items(body):
+        items[i] = dict(items[i])
+        spoil(items[i])
+        return
+
+
+def _hostile(item: Any) -> Any:
+    if not isinstance(item, dict):
+        return item
+    out = dict(item)
+    if isinstance(out.get("endpoint_id"), str):
+        out["endpoint_id"] = hostile_id(out["endpoint_id"])
+    if isinstance(out.get("auth_method"), str):
+        out["auth_method"] = hostile_label(out["auth_method"])
+    return out
 
 
 def _without(item: Any, field: str) -> Any:

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from .catalog import catalog_for
-from .config import SimConfig
+from .config import Faults, SimConfig
 from .faults import FaultInjector
 from .instances import Fleet, slot_of
 from .items import (
@@ -116,6 +116,15 @@ class Simulation:
     def set_today(self, day: date) -> None:
         with self.lock:
             self.config = replace(self.config, today=day)
+
+    def set_faults(self, faults: Faults) -> None:
+        """Change the faults of a running simulation (a storm that ends, then a clean re-run).
+
+        The fault state (arrival count, seeded draws) starts over with the new value.
+        """
+        with self.lock:
+            self.config = replace(self.config, faults=faults)
+            self.injector = FaultInjector(faults, self.config.seed)
 
     def set_now(self, at: datetime | None) -> None:
         """Pin the clock instance statuses are derived from (``None``: back to wall time)."""
