@@ -96,7 +96,7 @@ def _sync(start: date, end: date, debug: bool) -> None:
     except WarehouseUnusableError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    click.echo(f"\nrun {outcome.run_id}")
+    click.echo(f"\nruns {', '.join(outcome.run_ids)}")
     click.echo(
         f"{'asset':<28}{'days':>6}{'written':>10}{'in table':>10}{'requests':>10}{'retries':>9}"
     )

@@ -126,5 +126,6 @@ def test_two_syncs_started_at_once_one_runs_and_the_other_is_refused(
     message = re.search(r"error: another falcost sync \(pid (\d+)\) is writing", outputs[loser][1])
     assert message and int(message.group(1)) == both[winner].pid, outputs[loser][1]
     runs = query(synced, "select count(distinct load_id) from meta.loads")
-    assert runs == [(2,)]  # the synced template's run and the winner's, nothing interleaved
+    # the synced template's run, and the winner's snapshot and day runs; nothing interleaved
+    assert runs == [(3,)]
     assert_exact(synced, account)
