@@ -8,6 +8,7 @@ import polars as pl
 from assets.catalog import raw_models
 from assets.checks import check_results, check_specs
 from pipelines import frames
+from pipelines.memory import release_freed_memory
 from pipelines.metadata import table_metadata
 from pipelines.partitions import daily_partitions
 from pipelines.resources import FalPlatformResource, WarehouseResource
@@ -30,6 +31,7 @@ def _replace_window(
 ) -> dg.MaterializeResult:
     """Load a validated frame over the run's day window (one transaction) and report it."""
     start, end = _window(context)
+    release_freed_memory()
     context.log.info(
         f"{table} {start}..{end - timedelta(days=1)}: {frame.height} rows, "
         f"{stats['requests']} requests, {stats['retries']} retries"

@@ -207,7 +207,7 @@ def _print_sync(result: SyncResult, command: list[str]) -> None:
     if "pricing" in least.requests:
         print(
             f"pricing minimum {least.requests['pricing']} by binary splitting; halving both "
-            f"halves of every failed batch (the client's way) needs {least.pricing_halving}"
+            f"halves of every failed batch (as the client did before) needs {least.pricing_halving}"
         )
     print(report.phase_summary(run))
     served = sum(seen.end - seen.start for seen in run.requests)

@@ -33,6 +33,7 @@ from pipelines.fal import FalClient, FalConfigError, Source
 T = TypeVar("T")
 SIMULATOR_BASE_URL = "http://127.0.0.1/v1"  # never dialled: the in-process transport answers
 LOCK_RETRY_SECONDS = 100.0
+MEMORY_LIMIT = "256MB"
 
 
 @cache
@@ -115,6 +116,9 @@ class WarehouseResource(DuckDBResource):
         try:
             con.execute("set TimeZone = 'UTC'")
             con.execute("set python_enable_replacements = false")
+            # DuckDB would otherwise keep up to 80 % of RAM as cache; loads and marts here
+            # are small, and a bounded cache keeps a year's backfill under 500 MB.
+            con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
             warehouse.ensure_schema(con)
             yield con
         finally:

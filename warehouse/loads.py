@@ -35,12 +35,13 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 def incoming(
     con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, name: str = "incoming"
 ) -> Iterator[None]:
-    """Expose ``frame`` to SQL as the view ``name`` (zero-copy through Arrow).
+    """Expose ``frame`` to SQL as the view ``name`` (through Arrow, without copying).
 
     Enter it before ``transaction``, so a failed transaction is rolled back before this
     unregisters (DuckDB refuses anything but ROLLBACK inside an aborted transaction).
     """
-    con.register(name, frame.to_arrow())
+    # polars' own string layout (string_view) passes through without a copy
+    con.register(name, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
     try:
         yield
     finally:
