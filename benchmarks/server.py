@@ -7,19 +7,13 @@ splits a run into start-up (before the first request) and the fetch-and-load pha
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import uvicorn
-
 from pipelines.sim import Simulation, create_app
-
-HOST = "127.0.0.1"
-_START_TIMEOUT_S = 10.0
+from pipelines.sim.server import serve_app
 
 
 @dataclass(frozen=True)
@@ -70,25 +64,5 @@ def timed(app, log: RequestLog):
 def recording_server(sim: Simulation) -> Iterator[tuple[str, RequestLog]]:
     """Serve ``sim`` on 127.0.0.1 (a free port) in a thread; yield its URL and request log."""
     log = RequestLog()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((HOST, 0))
-    config = uvicorn.Config(
-        timed(create_app(sim), log), log_level="warning", access_log=False, lifespan="off"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [sock]}, name="bench-sim", daemon=True
-    )
-    thread.start()
-    try:
-        deadline = time.monotonic() + _START_TIMEOUT_S
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the simulator server did not start")
-            time.sleep(0.01)
-        yield f"http://{HOST}:{sock.getsockname()[1]}", log
-    finally:
-        server.should_exit = True
-        thread.join(timeout=_START_TIMEOUT_S)
-        sock.close()
+    with serve_app(timed(create_app(sim), log)) as url:
+        yield url, log

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 
@@ -25,7 +26,13 @@ def serving(sim: Simulation | SimConfig | None = None, *, port: int = 0) -> Iter
     The socket is bound here, so ``port=0`` picks a free port and the URL is known before the
     first request. The server stops (and the thread ends) when the block exits.
     """
-    app = create_app(sim)
+    with serve_app(create_app(sim), port=port) as url:
+        yield url
+
+
+@contextmanager
+def serve_app(app: Any, *, port: int = 0) -> Iterator[str]:
+    """Serve any ASGI ``app`` (the simulator, or a wrapper around it) as ``serving`` does."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
