@@ -31,6 +31,11 @@ def _call(work: Callable[[FalClient], Awaitable[Any]]) -> None:
     click.echo(json.dumps(result, indent=2, default=str))
 
 
+async def _flat(pages: Awaitable[list[list[dict]]]) -> list[dict]:
+    """One list of records instead of one per page."""
+    return [record for page in await pages for record in page]
+
+
 def _day(value: str) -> date:
     try:
         return date.fromisoformat(value)
@@ -98,7 +103,7 @@ def usage(start: str, end: str) -> None:
     from datetime import timedelta
 
     first, last = _day(start), _day(end) + timedelta(days=1)
-    _call(lambda c: c.usage(first, last))
+    _call(lambda c: _flat(c.usage(first, last)))
 
 
 @api.command()
@@ -110,7 +115,7 @@ def analytics(start: str, end: str, endpoint_ids: tuple[str, ...]) -> None:
     from datetime import timedelta
 
     first, last = _day(start), _day(end) + timedelta(days=1)
-    _call(lambda c: c.analytics(first, last, list(endpoint_ids)))
+    _call(lambda c: _flat(c.analytics(first, last, list(endpoint_ids))))
 
 
 @api.group()

@@ -146,3 +146,13 @@ def test_a_sync_gives_up_clearly_when_the_warehouse_stays_held(monkeypatch, tmp_
     assert result.exit_code == 1
     assert f"the warehouse {path} is still held by another process" in result.output
     assert f"(PID {holder.pid})" in result.output
+
+
+def test_api_usage_prints_one_list_of_line_items_for_the_inclusive_days():
+    result = CliRunner().invoke(
+        main, ["api", "usage", "--start", "2026-09-01", "--end", "2026-09-02"]
+    )
+    assert result.exit_code == 0, result.output
+    items = json.loads(result.output)
+    assert {item["usage_date"] for item in items} == {"2026-09-01", "2026-09-02"}
+    assert all(item["cost_total"] >= 0 and item["endpoint_id"] for item in items)
