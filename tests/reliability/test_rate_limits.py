@@ -55,7 +55,7 @@ def test_retry_after_2_is_waited_out_under_the_default_policy():
     elapsed, stats = timed_catalogue(once, RetryPolicy())
 
     assert (stats["rate_limited"], stats["retries"]) == (1, 1)
-    assert 2.0 <= elapsed < 2.8
+    assert 2.0 <= elapsed < 3.5  # the 2 s asked for, plus 15 pages on a busy machine
 
 
 def test_retry_after_is_capped_by_max_retry_after():
@@ -64,15 +64,16 @@ def test_retry_after_is_capped_by_max_retry_after():
     elapsed, stats = timed_catalogue(once, RetryPolicy(max_retry_after=0.3))
 
     assert stats["retries"] == 1
-    assert 0.3 <= elapsed < 1.2
+    assert 0.3 <= elapsed < 1.8  # below the 2 s asked for: the cap held
 
 
 def test_retries_stop_within_max_total_seconds_even_when_retry_after_is_long():
     endless = Faults(rate_429=1.0, retry_after=1)
-    policy = RetryPolicy(max_total_seconds=0.5, max_retry_after=0.4)
+    policy = RetryPolicy(max_total_seconds=1.0, max_retry_after=0.8)
 
     started = time.monotonic()
     with pytest.raises(FalRateLimitError, match=r"'429 Too Many Requests' for GET /models"):
         timed_catalogue(endless, policy)
 
-    assert time.monotonic() - started <= policy.max_total_seconds + 0.2
+    # one wait of 0.8 s fits in the budget; a second would end at 1.6 s, so it is never started
+    assert time.monotonic() - started < 1.4
