@@ -58,13 +58,6 @@ class SyncRun:
     def output(self) -> str:
         return "\n".join(line for _, line in self.lines)
 
-    def by_operation(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for seen in self.requests:
-            op = operation(seen.path)
-            counts[op] = counts.get(op, 0) + 1
-        return counts
-
 
 def operation(path: str) -> str:
     """``/v1/models/usage`` -> ``usage``; the names of ``benchmarks.minimum.OPERATIONS``."""
