@@ -6,6 +6,7 @@ and never imports Dagster, polars or DuckDB, so the CLI, the assets and tests sh
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -16,7 +17,7 @@ import httpx
 from pipelines.fal import records
 from pipelines.fal.errors import FalNotFoundError, FalResponseError, FalUnsupportedError
 from pipelines.fal.fanout import Tally, chunks, day_windows, run_all
-from pipelines.fal.pagination import cursor_pages, offset_pages
+from pipelines.fal.pagination import pages
 from pipelines.fal.retry import RetryPolicy
 from pipelines.fal.session import DEFAULT_TIMEOUT, ApiSession, QueryParams
 from pipelines.fal.source import Source
@@ -128,31 +129,22 @@ class FalClient:
     def _lowcode(self) -> bool:
         return self.source.dialect == "lowcodeapi"
 
-    async def _pages(
-        self, path: str, params: QueryParams, *, collection: str, id_field: str, what: str = ""
-    ):
+    async def _pages(self, path: str, params: QueryParams, *, collection: str, what: str = ""):
+        """Every page of a list; the proxy's catalogue and instance lists page by offset."""
         if self._lowcode() and collection in ("models", "instances"):
-            pages = offset_pages(
-                self.session,
-                path,
-                params,
-                collection=collection,
-                id_field=id_field,
-                page_size=self.model_page_size,
-                what=what,
-                max_pages=self.max_pages,
-            )
-        else:
-            limit = [] if collection == "prices" else [("limit", self._limit(collection))]
-            pages = cursor_pages(
-                self.session,
-                path,
-                params + limit,
-                collection=collection,
-                what=what,
-                max_pages=self.max_pages,
-            )
-        async for body in pages:
+            scheme, limit = "offset", self.model_page_size
+        else:  # fal documents no limit on pricing: its batches of ids are the pages
+            scheme, limit = "cursor", None if collection == "prices" else self._limit(collection)
+        async for body in pages(
+            self.session,
+            path,
+            params,
+            collection=collection,
+            scheme=scheme,
+            limit=limit,
+            what=what,
+            max_pages=self.max_pages,
+        ):
             self.pages += 1
             yield body
 
@@ -165,7 +157,7 @@ class FalClient:
         """Every endpoint in the catalogue (all statuses), one record each."""
         path = self._path("models")
         out: list[records.Record] = []
-        async for body in self._pages(path, [], collection="models", id_field="endpoint_id"):
+        async for body in self._pages(path, [], collection="models"):
             out.extend(records.model_record(item, f"GET {path}") for item in body["models"])
         return out
 
@@ -202,13 +194,15 @@ class FalClient:
             if not known_unpriced:
                 params: QueryParams = [("endpoint_id", e) for e in batch]
                 try:
-                    async for body in self._pages(
-                        path, params, collection="prices", id_field="endpoint_id"
-                    ):
-                        prices.extend(
-                            records.price_record(p, f"GET {path}") for p in body["prices"]
-                        )
-                    return True
+                    found: list[records.Record] = []
+                    async for body in self._pages(path, params, collection="prices"):
+                        found.extend(records.price_record(p, f"GET {path}") for p in body["prices"])
+                    prices.extend(found)
+                    # an id the answer leaves out has no price in it: unpriced, never guessed
+                    answered = {price["endpoint_id"] for price in found}
+                    silent = [e for e in batch if e not in answered]
+                    unpriced.extend(silent)
+                    return not silent
                 except FalNotFoundError:
                     pass
             if len(batch) == 1:
@@ -226,9 +220,11 @@ class FalClient:
         return PricingResult(prices=prices, unpriced=sorted(unpriced))
 
     async def estimate(self, estimate_type: str, endpoints: dict[str, dict]) -> dict[str, Any]:
-        """``POST /models/pricing/estimate`` (fal dialect only)."""
+        """``POST /models/pricing/estimate`` (fal dialect only); a pure computation, so retried."""
         body = {"estimate_type": estimate_type, "endpoints": endpoints}
-        return await self.session.request_json("POST", self._path("estimate"), body=body)
+        return await self.session.request_json(
+            "POST", self._path("estimate"), body=body, idempotent=True
+        )
 
     async def check_access(self) -> None:
         """Ask for one usage item of yesterday: the cheapest admin-scope request.
@@ -286,7 +282,7 @@ class FalClient:
             dates = records.BucketDates(f"GET {path} ({what})")
             params = self._window_params(lo, hi, USAGE_EXPAND)
             rows = 0
-            pages = self._pages(path, params, collection="time_series", id_field="", what=what)
+            pages = self._pages(path, params, collection="time_series", what=what)
             async for number, body in _numbered(pages):
                 page = records.usage_records(body, f"GET {path} ({what} page {number})", dates)
                 rows += len(page)
@@ -319,7 +315,7 @@ class FalClient:
             dates = records.BucketDates(f"GET {path} ({what})")
             params = self._window_params(lo, hi, ANALYTICS_EXPAND)
             params += [("endpoint_id", e) for e in batch]
-            pages = self._pages(path, params, collection="time_series", id_field="", what=what)
+            pages = self._pages(path, params, collection="time_series", what=what)
             async for number, body in _numbered(pages):
                 where = f"GET {path} ({what} page {number})"
                 results.append(transform(records.analytics_records(body, where, dates)))
@@ -336,7 +332,7 @@ class FalClient:
     async def instances(self) -> list[records.Record]:
         path = self._path("instances")
         out: list[records.Record] = []
-        async for body in self._pages(path, [], collection="instances", id_field="id"):
+        async for body in self._pages(path, [], collection="instances"):
             out.extend(records.instance_record(i, f"GET {path}") for i in body["instances"])
         return out
 
@@ -352,34 +348,226 @@ class FalClient:
         return await self.session.request_json("GET", path, params=params)
 
     async def create_instance(
-        self, instance_type: str, *, ssh_key: str | None = None, name: str | None = None
+        self,
+        instance_type: str,
+        *,
+        ssh_key: str | None = None,
+        name: str | None = None,
+        sector: str | None = None,
+        config: dict[str, Any] | None = None,
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
+        """Create a compute instance (billable): one ``Idempotency-Key`` for every attempt.
+
+        A retry after a lost answer carries the same key, so the server answers it with the
+        instance the first attempt made instead of making another (API.md §1.7: answers are
+        kept 10 minutes per key). Pass ``idempotency_key`` to resume an operation whose answer
+        was lost; by default a fresh one is drawn.
+        """
         body: dict[str, Any] = {"instance_type": instance_type}
-        if ssh_key:
-            body["ssh_key"] = ssh_key
-        if name:
-            body["name"] = name
-        return await self.session.request_json("POST", self._path("instances"), body=body)
+        optional = {"ssh_key": ssh_key, "name": name, "sector": sector, "config": config}
+        body |= {field: value for field, value in optional.items() if value is not None}
+        key = idempotency_key or str(uuid.uuid4())
+        return await self.session.request_json(
+            "POST", self._path("instances"), body=body, idempotency_key=key
+        )
 
     async def delete_instance(self, instance_id: str) -> None:
+        """Delete an instance; a 404 after a lost answer means the first attempt deleted it."""
         path, params = self._instance_call("instance", instance_id)
-        await self.session.request_json("DELETE", path, params=params)
+        try:
+            await self.session.request_json(
+                "DELETE", path, params=params, idempotency_key=str(uuid.uuid4())
+            )
+        except FalNotFoundError as exc:
+            if not exc.after_lost_answer:
+                raise
 
     async def start_instance(self, instance_id: str) -> dict[str, Any]:
+        """Start an instance; starting a started one changes nothing, so retries are safe."""
         path, params = self._instance_call("start", instance_id)
-        return await self.session.request_json("POST", path, params=params)
+        return await self.session.request_json("POST", path, params=params, idempotent=True)
 
     async def stop_instance(self, instance_id: str) -> dict[str, Any]:
+        """Stop an instance; stopping a stopped one changes nothing, so retries are safe."""
         path, params = self._instance_call("stop", instance_id)
-        return await self.session.request_json("POST", path, params=params)
+        return await self.session.request_json("POST", path, params=params, idempotent=True)
 
     async def monitor_instance(self, instance_id: str, metrics: str = "cpu,memory") -> Any:
         path, params = self._instance_call("monitor", instance_id)
         return await self.session.request_json("GET", path, params=params + [("metrics", metrics)])
 
     async def batch(self, requests: list[dict[str, Any]]) -> Any:
-        """LowCodeAPI's ``POST /v1/batch``: several calls in one request."""
+        """LowCodeAPI's ``POST /v1/batch``: several calls in one request.
+
+        Retried after a lost answer only when every call in it is a read (GET): a batch with a
+        write in it may have taken effect.
+        """
         if not isinstance(requests, list):
             raise FalResponseError("batch requests must be a list")
+        reads_only = all(
+            isinstance(r, dict) and str(r.get("method", "GET")).upper() == "GET" for r in requests
+        )
         path = self._path("batch")
-        return await self.session.request_json("POST", path, body={"requests": requests})
+        return await self.session.request_json(
+            "POST", path, body={"requests": requests}, idempotent=reads_only
+        )
+
+    # -- single calls for the command line -------------------------------------------------
+    # `falcost api` (pipelines/cli_api.py) reaches every operation of LOWCODEAPI.md with its
+    # parameters. These are the calls the pipeline above never makes (one page of a list, a
+    # search, a status, endpoint or metric filter); the assets do not use them.
+
+    ACTIVE_STATUSES = ("ready", "init", "pending", "provisioning")  # LowCodeAPI's "active"
+
+    def _search_params(self, search: str | None) -> QueryParams:
+        return [("search" if self._lowcode() else "q", search)] if search else []
+
+    async def _items(self, path: str, params: QueryParams, collection: str) -> list[Any]:
+        items: list[Any] = []
+        async for body in self._pages(path, params, collection=collection):
+            items.extend(body[collection])
+        return items
+
+    async def _slice(
+        self, path: str, params: QueryParams, collection: str, limit: int, offset: int
+    ) -> list[Any]:
+        """Items ``offset`` to ``offset + limit`` of a list. LowCodeAPI takes ``limit`` and
+        ``offset``: one request. fal pages by an opaque cursor, so there the list is read from
+        its start until the slice is complete (pages of ``model_page_size``)."""
+        if self._lowcode():
+            query = params + [("limit", limit), ("offset", offset)]
+            body = await self.session.request_json("GET", path, params=query)
+            items = body.get(collection) if isinstance(body, dict) else None
+            if not isinstance(items, list):
+                raise FalResponseError(f"GET {path}: the answer has no '{collection}' list")
+            return items[:limit]
+        items = []
+        walk = self._pages(path, params, collection=collection)
+        try:
+            async for body in walk:
+                items.extend(body[collection])
+                if len(items) >= offset + limit:
+                    break
+        finally:
+            await walk.aclose()
+        return items[offset : offset + limit]
+
+    async def models_page(
+        self, *, limit: int, offset: int = 0, search: str | None = None
+    ) -> list[records.Record]:
+        """``limit`` catalogue entries from position ``offset`` (of those matching ``search``,
+        a free-text query on name, description and category: LowCodeAPI's ``search``, fal's
+        ``q``)."""
+        path = self._path("models")
+        items = await self._slice(path, self._search_params(search), "models", limit, offset)
+        return [records.model_record(item, f"GET {path}") for item in items]
+
+    async def search_models(self, search: str) -> list[records.Record]:
+        """Every catalogue entry matching ``search``, one record each."""
+        path = self._path("models")
+        items = await self._items(path, self._search_params(search), "models")
+        return [records.model_record(item, f"GET {path}") for item in items]
+
+    async def all_prices(self) -> PricingResult:
+        """Every priced endpoint of the catalogue, and the endpoints without a price.
+
+        LowCodeAPI's ``/v1/pricing`` without ``model_id`` lists the priced ones; fal's pricing
+        needs endpoint ids, so there the whole catalogue is priced in batches of 50.
+        """
+        catalogue = [m["endpoint_id"] for m in await self.models()]
+        if not self._lowcode():
+            return await self.pricing(catalogue)
+        path = self._path("pricing")
+        items = await self._items(path, [], "prices")
+        prices = [records.price_record(item, f"GET {path}") for item in items]
+        priced = {p["endpoint_id"] for p in prices}
+        return PricingResult(prices, sorted(e for e in catalogue if e not in priced))
+
+    async def usage_of(
+        self, start: date, end: date, endpoint_ids: Sequence[str]
+    ) -> list[records.Record]:
+        """Usage line items of ``endpoint_ids`` only (LowCodeAPI's ``model_id``, fal's
+        ``endpoint_id``, 50 per request) for the UTC days ``[start, end)``."""
+        path = self._path("usage")
+        name = "model_id" if self._lowcode() else "endpoint_id"
+        out: list[records.Record] = []
+
+        async def one(batch: Sequence[str], lo: date, hi: date) -> None:
+            what = f"usage {lo}..{hi - timedelta(days=1)}"
+            dates = records.BucketDates(f"GET {path} ({what})")
+            params = self._window_params(lo, hi, USAGE_EXPAND) + [(name, e) for e in batch]
+            async for body in self._pages(path, params, collection="time_series", what=what):
+                out.extend(records.usage_records(body, f"GET {path} ({what})", dates))
+
+        batches = chunks(list(endpoint_ids), MAX_IDS_PER_REQUEST)
+        windows = day_windows(start, end, self.window_days)
+        await run_all(one(batch, lo, hi) for lo, hi in windows for batch in batches)
+        return out
+
+    async def analytics_of(
+        self,
+        start: date,
+        end: date,
+        metrics: Sequence[str],
+        endpoint_ids: Sequence[str] = (),
+    ) -> list[records.Record]:
+        """``metrics`` (fal's ``expand`` names, API.md §7) per endpoint and UTC day in
+        ``[start, end)``: one record per endpoint and day, with ``metric_date``, ``endpoint_id``
+        and each metric (``None`` when the API sent none).
+
+        fal requires 1-50 endpoint ids per request, so without ``endpoint_ids`` the whole
+        catalogue is asked in batches; LowCodeAPI's example asks without ids, and so does this.
+        """
+        path = self._path("analytics")
+        expand = ("time_series", *metrics)
+        out: list[records.Record] = []
+
+        async def one(batch: Sequence[str], lo: date, hi: date) -> None:
+            what = f"analytics {lo}..{hi - timedelta(days=1)}"
+            where = f"GET {path} ({what})"
+            dates = records.BucketDates(where)
+            params = self._window_params(lo, hi, expand) + [("endpoint_id", e) for e in batch]
+            async for body in self._pages(path, params, collection="time_series", what=what):
+                for bucket in body["time_series"]:
+                    if not isinstance(bucket, dict):
+                        raise FalResponseError(f"{where}: a time_series bucket is not an object")
+                    day = dates(bucket.get("bucket"))
+                    for item in bucket.get("results") or ():
+                        if not isinstance(item, dict) or not isinstance(
+                            item.get("endpoint_id"), str
+                        ):
+                            raise FalResponseError(f"{where}: an item has no 'endpoint_id'")
+                        values = {metric: item.get(metric) for metric in metrics}
+                        out.append({"metric_date": day, "endpoint_id": item["endpoint_id"]} | values)
+
+        ids = list(endpoint_ids)
+        if not ids and not self._lowcode():
+            ids = [m["endpoint_id"] for m in await self.models()]
+        batches = chunks(ids, MAX_IDS_PER_REQUEST) if ids else [[]]
+        windows = day_windows(start, end, self.window_days)
+        await run_all(one(batch, lo, hi) for lo, hi in windows for batch in batches)
+        return out
+
+    async def instances_page(
+        self, *, status: str | None = None, limit: int | None = None, offset: int = 0
+    ) -> list[records.Record]:
+        """Compute instances with ``status`` (``active``: ready, init, pending or provisioning),
+        ``limit`` of them from position ``offset`` when ``limit`` is given, else all.
+
+        LowCodeAPI filters and pages on the server; fal has neither filter nor offset, so there
+        every instance is read and the filter and the slice are applied here.
+        """
+        path = self._path("instances")
+        if self._lowcode():
+            params: QueryParams = [("status", status)] if status else []
+            if limit is None:
+                items = await self._items(path, params, "instances")
+            else:
+                items = await self._slice(path, params, "instances", limit, offset)
+            return [records.instance_record(item, f"GET {path}") for item in items]
+        found = await self.instances()
+        if status:
+            wanted = self.ACTIVE_STATUSES if status == "active" else (status,)
+            found = [item for item in found if item["status"] in wanted]
+        return found[offset:] if limit is None else found[offset : offset + limit]

@@ -7,13 +7,13 @@ string, which may carry a token) and say what to do::
     ├── FalConfigError        missing/invalid key, source or base URL (raised before any request)
     ├── FalUnsupportedError   the source's dialect has no such operation (raised before any request)
     ├── FalTransportError     connect/read failure or timeout, after retries
-    ├── FalStatusError        non-2xx answer: status_code, error_type, request_id
+    ├── FalStatusError        non-2xx answer (a redirect too): status_code, error_type, request_id
     │   ├── FalAuthError      401/403: check FAL_KEY / LOWCODEAPI_TOKEN and its scope
     │   ├── FalNotFoundError  404
     │   ├── FalRateLimitError 429: retry_after (seconds) when the server sent Retry-After
     │   └── FalServerError    5xx
     └── FalResponseError      2xx but not what the contract says (bad JSON, missing field,
-                              looping cursor, page cap exceeded)
+                              looping cursor, page cap exceeded, a body over the size cap)
 """
 
 from __future__ import annotations
@@ -32,7 +32,15 @@ class FalUnsupportedError(FalError):
 
 
 class FalTransportError(FalError):
-    """The request did not complete (connection refused, reset, timeout)."""
+    """The request did not complete (connection refused, reset, timeout).
+
+    ``maybe_sent`` is False only when the connection was never made, so the server cannot
+    have acted on the request.
+    """
+
+    def __init__(self, message: str, *, maybe_sent: bool = True) -> None:
+        super().__init__(message)
+        self.maybe_sent = maybe_sent
 
 
 class FalStatusError(FalError):
@@ -57,7 +65,13 @@ class FalAuthError(FalStatusError):
 
 
 class FalNotFoundError(FalStatusError):
-    """404: the resource (or, for pricing, a price for one of the endpoints) does not exist."""
+    """404: the resource (or, for pricing, a price for one of the endpoints) does not exist.
+
+    ``after_lost_answer`` is True when an earlier attempt of the same request lost its answer,
+    so the request itself may have removed the resource (a retried DELETE).
+    """
+
+    after_lost_answer: bool = False
 
 
 class FalRateLimitError(FalStatusError):

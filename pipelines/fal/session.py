@@ -1,8 +1,10 @@
 """One pooled, bounded, retrying HTTP session against a ``Source``.
 
 Every request goes through ``ApiSession.request_json``: at most ``max_in_flight`` requests are
-on the wire at once (backoff sleeps happen outside that bound), failures map onto the error tree,
-and LowCodeAPI's ``{"message", "provider", "result"}`` envelope is taken off.
+on the wire at once (backoff sleeps happen outside that bound), each attempt has a whole-request
+deadline and a cap on the answer's size, failures map onto the error tree, writes are retried
+only when that is safe, and LowCodeAPI's ``{"message", "provider", "result"}`` envelope is
+taken off.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import email.utils
 import json
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -34,6 +36,11 @@ from pipelines.fal.source import Source
 log = logging.getLogger("pipelines.fal")
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+# Far above the largest real page (a 10,000-record billing-events page is about 5 MB).
+DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# The connection was never made, so the server cannot have seen the request.
+NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 QueryParams = list[tuple[str, str | int]]
 
 
@@ -46,7 +53,6 @@ class RequestStats:
     rate_limited: int = 0
     server_errors: int = 0
     transport_errors: int = 0
-    by_path: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -67,6 +73,7 @@ class ApiSession:
         timeout: httpx timeout; the library default is never relied on.
         retry: the retry policy for 429, 5xx and transport errors.
         transport: an httpx transport to use instead of the network (the in-process simulator).
+        max_body_bytes: the largest answer read; a larger one fails naming the path and size.
     """
 
     def __init__(
@@ -77,6 +84,7 @@ class ApiSession:
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
         if max_in_flight < 1:
             raise ValueError("max_in_flight must be at least 1")
@@ -85,6 +93,7 @@ class ApiSession:
         self.retry = retry or RetryPolicy()
         self.stats = RequestStats()
         self.max_in_flight = max_in_flight
+        self.max_body_bytes = max_body_bytes
         self._timeout = timeout
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
@@ -126,19 +135,31 @@ class ApiSession:
         params: QueryParams | None = None,
         body: dict[str, Any] | None = None,
         what: str = "",
+        idempotency_key: str | None = None,
+        idempotent: bool | None = None,
     ) -> Any:
         """Send one request (retrying as the policy says) and return its decoded, unwrapped body.
 
         ``what`` describes the request in error messages (e.g. "page 3"). Returns ``None`` for 204.
+        ``idempotency_key`` is sent as the ``Idempotency-Key`` header on every attempt, so the
+        server can answer a retry with the first attempt's result. Without one, a request is
+        idempotent by its method (GET, HEAD, PUT, DELETE) unless ``idempotent`` says otherwise;
+        a request that is not is retried only when it cannot have reached the server.
         Raises a ``FalError`` subclass; see ``pipelines.fal.errors``.
         """
         if self._client is None or self._slots is None:
             raise RuntimeError("use 'async with ApiSession(...)' before sending requests")
         label = f"{method} {path}" + (f" ({what})" if what else "")
+        if idempotent is None:
+            idempotent = idempotency_key is not None or method in IDEMPOTENT_METHODS
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        lost_answer = False
 
         def before_sleep(state) -> None:
+            nonlocal lost_answer
             self.stats.retries += 1
             exc = state.outcome.exception()
+            lost_answer |= isinstance(exc, FalTransportError) and exc.maybe_sent
             wait = state.next_action.sleep if state.next_action else 0.0
             log.warning(
                 "retrying %s after %s (attempt %d, waiting %.2f s)",
@@ -148,11 +169,24 @@ class ApiSession:
                 wait,
             )
 
-        async for attempt in retrying(self.retry, before_sleep):
-            with attempt:
-                async with self._slots:
-                    response = await self._send(method, path, params, body, label)
-                return self._decode(response, label)
+        try:
+            async for attempt in retrying(self.retry, before_sleep, idempotent=idempotent):
+                with attempt:
+                    async with self._slots:
+                        response, content = await self._send(
+                            method, path, params, body, headers, label
+                        )
+                    return self._decode(response, content, label)
+        except FalNotFoundError as exc:
+            exc.after_lost_answer = lost_answer
+            raise
+        except FalTransportError as exc:
+            if idempotent or not exc.maybe_sent:
+                raise
+            raise FalTransportError(
+                f"{exc}; not retried: it may have taken effect, and without an Idempotency-Key "
+                "a retry could do it twice"
+            ) from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _send(
@@ -161,29 +195,70 @@ class ApiSession:
         path: str,
         params: QueryParams | None,
         body: dict[str, Any] | None,
+        headers: dict[str, str] | None,
         label: str,
-    ) -> httpx.Response:
+    ) -> tuple[httpx.Response, bytes]:
         assert self._client is not None
         self.stats.requests += 1
-        self.stats.by_path[path] = self.stats.by_path.get(path, 0) + 1
+        deadline = self.retry.request_deadline
         try:
-            response = await self._client.request(method, path, params=params, json=body)
+            async with (
+                asyncio.timeout(deadline),
+                self._client.stream(
+                    method, path, params=params, json=body, headers=headers
+                ) as response,
+            ):
+                content = await self._read_capped(response, label)
+        except TimeoutError:
+            self.stats.transport_errors += 1
+            raise FalTransportError(
+                f"{label} failed: no complete answer within {deadline:g} s (the request deadline)"
+            ) from None
         except httpx.TransportError as exc:
             self.stats.transport_errors += 1
             detail = redact(str(exc), self.source.secret) or type(exc).__name__
-            raise FalTransportError(f"{label} failed: {type(exc).__name__}: {detail}") from None
-        if response.status_code >= 400:
-            raise self._status_error(response, label)
-        return response
+            raise FalTransportError(
+                f"{label} failed: {type(exc).__name__}: {detail}",
+                maybe_sent=not isinstance(exc, NEVER_SENT),
+            ) from None
+        if response.status_code >= 300:
+            raise self._status_error(response, content, label)
+        return response, content
 
-    def _status_error(self, response: httpx.Response, label: str) -> FalStatusError:
+    async def _read_capped(self, response: httpx.Response, label: str) -> bytes:
+        """The body, refusing one larger than ``max_body_bytes`` before it fills memory."""
+        cap = self.max_body_bytes
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise FalResponseError(
+                f"{label}: the answer is {int(declared):,} bytes, over the {cap:,}-byte limit "
+                "on one response; stopping"
+            )
+        parts: list[bytes] = []
+        size = 0
+        async for part in response.aiter_bytes():
+            size += len(part)
+            if size > cap:
+                raise FalResponseError(
+                    f"{label}: the answer passed {cap:,} bytes, the limit on one response; stopping"
+                )
+            parts.append(part)
+        return b"".join(parts)
+
+    def _status_error(self, response: httpx.Response, content: bytes, label: str) -> FalStatusError:
         status = response.status_code
-        error_type, message, request_id = _error_fields(response)
         text = f"'{status} {response.reason_phrase}' for {label}"
+        fields: dict[str, Any] = {"status_code": status}
+        if status < 400:
+            location = response.headers.get("location", "")
+            target = location.split("?", 1)[0] or "nowhere"
+            text += f": the API redirected to {target}; check the base URL"
+            return FalStatusError(redact(text, self.source.secret), **fields)
+        error_type, message, request_id = _error_fields(content)
         if error_type or message:
             text += f": {error_type or 'error'}: {message or ''}".rstrip(": ")
         text = redact(text, self.source.secret)
-        fields = {"status_code": status, "error_type": error_type, "request_id": request_id}
+        fields |= {"error_type": error_type, "request_id": request_id}
         if status in (401, 403):
             hint = (
                 "check FAL_KEY (usage and compute need an ADMIN-scope key)"
@@ -195,15 +270,17 @@ class ApiSession:
             return FalNotFoundError(text, **fields)
         if status == 429:
             self.stats.rate_limited += 1
-            retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
+            retry_after = _retry_after_seconds(
+                response.headers.get("Retry-After") or response.headers.get("x-ratelimit-reset")
+            )
             return FalRateLimitError(text, retry_after=retry_after, **fields)
         if status >= 500:
             self.stats.server_errors += 1
             return FalServerError(text, **fields)
         return FalStatusError(text, **fields)
 
-    def _decode(self, response: httpx.Response, label: str) -> Any:
-        if response.status_code == 204 or not response.content:
+    def _decode(self, response: httpx.Response, content: bytes, label: str) -> Any:
+        if response.status_code == 204 or not content:
             return None
         content_type = response.headers.get("content-type", "").split(";")[0].strip()
         if "json" not in content_type:
@@ -212,7 +289,7 @@ class ApiSession:
                 " instead of JSON"
             )
         try:
-            payload = json.loads(response.content)
+            payload = json.loads(content)
         except ValueError as exc:
             raise FalResponseError(f"malformed JSON in the answer to {label}: {exc}") from None
         return unwrap(payload)
@@ -225,10 +302,10 @@ def unwrap(payload: Any) -> Any:
     return payload
 
 
-def _error_fields(response: httpx.Response) -> tuple[str | None, str | None, str | None]:
+def _error_fields(content: bytes) -> tuple[str | None, str | None, str | None]:
     """Read fal's ``{"error": {...}}`` body, also when LowCodeAPI wrapped it once more."""
     try:
-        payload = response.json()
+        payload = json.loads(content)
     except ValueError:
         return None, None, None
     error = payload.get("error") if isinstance(payload, dict) else None

@@ -3,15 +3,16 @@
 The client-level versions are in tests/fal/test_client.py
 (test_malformed_json_names_the_path_and_page,
 test_an_html_page_with_status_200_is_not_taken_for_data,
-test_a_looping_cursor_stops_with_a_clear_error, test_a_page_cap_stops_an_endless_list);
+test_a_looping_cursor_stops_with_a_clear_error, test_a_page_cap_stops_an_endless_list, and
+tests/fal/test_pagination.py);
 here the usage job runs over a synced warehouse.
 """
 
 from __future__ import annotations
 
 import re
-import time
 
+from pipelines.fal.pagination import MAX_EMPTY_RUN
 from pipelines.sim import Faults
 from tests.reliability.harness import fails_cleanly_then_heals, quick_fal
 
@@ -42,19 +43,28 @@ def test_a_repeating_cursor_fails_the_days_instead_of_looping(account, url, sync
 
     [failures] = fails_cleanly_then_heals(account, url, synced, looping)
 
-    assert (
-        "GET /models/usage: page cursor repeated after 2 pages (usage 2026-09-0"
-        in (failures["raw__usage_daily"])
+    pattern = rf"GET /models/usage \({WINDOW}\): page cursor repeated after 2 pages"
+    assert re.search(pattern, failures["raw__usage_daily"])
+
+
+def test_an_endless_list_stops_long_before_the_page_cap(account, url, synced):
+    """Fresh cursors and has_more: true forever, with nothing on the pages past the data."""
+    endless = Faults(endless_cursor_paths=("/models/usage",))
+
+    [failures] = fails_cleanly_then_heals(account, url, synced, endless, fal=quick_fal(url))
+
+    pattern = rf"GET /models/usage \({WINDOW}\): {MAX_EMPTY_RUN} empty pages in a row"
+    assert re.search(pattern, failures["raw__usage_daily"])
+    # three windows of data pages plus the empty run each, then the healing re-run
+    assert account.stats["/v1/models/usage"] <= 3 * (MAX_EMPTY_RUN + 2) + 3
+
+
+def test_a_page_cap_still_bounds_a_list(account, url, synced):
+    endless = Faults(endless_cursor_paths=("/models/usage",))
+
+    [failures] = fails_cleanly_then_heals(
+        account, url, synced, endless, fal=quick_fal(url, max_pages=5)
     )
 
-
-def test_an_endless_list_stops_at_the_page_cap(account, url, synced):
-    endless = Faults(endless_cursor_paths=("/models/usage",))
-    capped = quick_fal(url, max_pages=25)
-    started = time.monotonic()
-
-    [failures] = fails_cleanly_then_heals(account, url, synced, endless, fal=capped)
-
-    assert "GET /models/usage: more than 25 pages (usage 2026-09-0" in failures["raw__usage_daily"]
-    assert account.stats["/v1/models/usage"] <= 3 * 25 + 3  # three windows, then the re-run
-    assert time.monotonic() - started < 20
+    pattern = rf"GET /models/usage \({WINDOW}\): more than 5 pages; stopping"
+    assert re.search(pattern, failures["raw__usage_daily"])
