@@ -6,7 +6,14 @@ the client is not repeated here. Use it in-process through ``create_app`` and
 """
 
 from .app import create_app
-from .config import SIM_FAL_API_SCOPE_KEY, SIM_FAL_KEY, SIM_LOWCODE_TOKEN, Faults, SimConfig
+from .config import (
+    SIM_FAL_API_SCOPE_KEY,
+    SIM_FAL_KEY,
+    SIM_LOWCODE_TOKEN,
+    Faults,
+    Latitude,
+    SimConfig,
+)
 from .faults import SCENARIOS
 from .server import serving
 from .simulation import Simulation
@@ -17,6 +24,7 @@ __all__ = [
     "SIM_FAL_KEY",
     "SIM_LOWCODE_TOKEN",
     "Faults",
+    "Latitude",
     "SimConfig",
     "Simulation",
     "create_app",

@@ -7,7 +7,7 @@ import threading
 from dataclasses import replace
 from datetime import date
 
-from .config import SIM_FAL_KEY, SIM_LOWCODE_TOKEN, Faults, SimConfig
+from .config import SIM_FAL_KEY, SIM_LOWCODE_TOKEN, Faults, Latitude, SimConfig
 from .faults import SCENARIOS
 from .server import serving
 
@@ -20,6 +20,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--max-in-flight", type=int)
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="none")
+    parser.add_argument(
+        "--latitude",
+        type=int,
+        metavar="SEED",
+        help="answer as one of the servers the spec allows, drawn from SEED "
+        "(Latitude.from_seed); default: today's server",
+    )
     return parser
 
 
@@ -30,13 +37,16 @@ def config_from_args(argv: list[str] | None = None) -> tuple[SimConfig, int]:
         faults = replace(faults, latency_s=args.latency_ms / 1000)
     if args.max_in_flight is not None:
         faults = replace(faults, max_in_flight=args.max_in_flight)
-    return SimConfig(seed=args.seed, today=args.today, faults=faults), args.port
+    latitude = Latitude() if args.latitude is None else Latitude.from_seed(args.latitude)
+    config = SimConfig(seed=args.seed, today=args.today, faults=faults, latitude=latitude)
+    return config, args.port
 
 
 def main(argv: list[str] | None = None) -> None:
     config, port = config_from_args(argv)
     with serving(config, port=port) as url:
         print(f"fal simulator on {url} (seed {config.seed}); Ctrl-C stops it")
+        print(f"  latitude:   {config.latitude.describe()}")
         print(f"  fal:        FAL_API_BASE_URL={url}/v1 FAL_KEY={SIM_FAL_KEY}")
         print(f"  lowcodeapi: LOWCODEAPI_BASE_URL={url}/falai LOWCODEAPI_TOKEN={SIM_LOWCODE_TOKEN}")
         try:

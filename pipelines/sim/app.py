@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import time
 from http import HTTPStatus
 from typing import Any
@@ -21,8 +22,10 @@ from starlette.routing import Route as StarletteRoute
 from .config import SimConfig
 from .dispatch import FAL, LOWCODE, Call, Reply, Router
 from .fal_routes import FAL_ROUTES
+from .latitude import Writer
 from .lowcode_routes import LOWCODE_ROUTES
 from .query import ApiError, Params
+from .seeds import rng_for
 from .simulation import Simulation
 
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -64,7 +67,9 @@ def _render(
     reply: Reply,
     paths: tuple[str, ...],
     headers: dict[str, str] | None = None,
+    draw: random.Random | None = None,
 ) -> Response:
+    """Write ``reply`` in its dialect; ``draw`` is the response's seeded sequence (latitude)."""
     status = reply.status
     if status == 429:
         sim.count("429")
@@ -73,12 +78,20 @@ def _render(
     if reply.body is None:
         return Response(status_code=status, headers=headers)
     body = reply.body
-    if dialect == LOWCODE and sim.config.wrap_lowcode:
+    latitude = sim.config.latitude
+    if draw is None:
+        draw = random.Random(latitude.seed)
+    bare = latitude.bare_share > 0 and draw.random() < latitude.bare_share
+    if dialect == LOWCODE and sim.config.wrap_lowcode and not bare:
         if status < 400:
             body = {"message": "Request completed", "provider": "falai", "result": body}
         else:
             body = {"message": HTTPStatus(status).phrase, "provider": "falai", "error": body}
-    payload = dumps(body, allow_nan=sim.config.faults.nan_cost)
+    allow_nan = sim.config.faults.nan_cost
+    if latitude.plain_rendering:
+        payload = dumps(body, allow_nan=allow_nan)
+    else:
+        payload = Writer(latitude, draw, allow_nan=allow_nan).write(body)
     if 200 <= status < 300:
         replaced = sim.injector.replacement(paths, payload)
         if replaced is not None:
@@ -104,6 +117,9 @@ def create_app(sim: Simulation | SimConfig | None = None) -> Starlette:
         path = request.url.path
         dialect = LOWCODE if path == "/falai" or path.startswith("/falai/") else FAL
         injector = simulation.injector
+        latitude = simulation.config.latitude
+        # the same request gets the same bytes, whatever order the requests arrive in
+        draw = rng_for(latitude.seed, "response", request.method, path, request.url.query)
         simulation.count("requests")
         injector.in_flight += 1
         try:
@@ -111,7 +127,8 @@ def create_app(sim: Simulation | SimConfig | None = None) -> Starlette:
             if verdict is not None:
                 error = _STORM[verdict]
                 headers = injector.retry_headers() if verdict == 429 else None
-                return _render(simulation, dialect, Reply(verdict, error.body()), (path,), headers)
+                reply = Reply(verdict, error.body())
+                return _render(simulation, dialect, reply, (path,), headers, draw)
             disruption = injector.disruption()
             if disruption == "stall":
                 await asyncio.sleep(injector.faults.stall_s)
@@ -124,7 +141,7 @@ def create_app(sim: Simulation | SimConfig | None = None) -> Starlette:
             )  # fmt: skip
             reply, route = router.serve(simulation, call)
             paths = (path, route.canonical) if route else (path,)
-            response = _render(simulation, dialect, reply, paths)
+            response = _render(simulation, dialect, reply, paths, draw=draw)
             return _CutResponse(response) if disruption == "cut" else response
         finally:
             injector.in_flight -= 1

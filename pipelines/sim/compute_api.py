@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .instances import INSTANCE_TYPES, SECTORS, slot_of
-from .query import Params, encode_cursor, invalid, not_found, page_of, parse_int
+from .query import Params, invalid, list_page, not_found
 from .seeds import stable_hash
 from .simulation import Simulation
 
@@ -27,22 +27,14 @@ def list_instances(
     if status:
         wanted = _ACTIVE if status == "active" else (status,)
         items = [i for i in items if i["status"] in wanted]
-    limit = parse_int(params, "limit", 50, 1, 100)
-    if offset_paging and not params.get("cursor"):
-        offset = parse_int(params, "offset", 0, 0, None)
-        page = offset // limit + 1
-    else:
-        page = page_of(params)
-        offset = (page - 1) * limit
-    more = offset + limit < len(items)
-    return {
-        "instances": items[offset : offset + limit],
-        "next_cursor": encode_cursor(page + 1) if more else None,
-        "has_more": more,
-    }
+    chunk, cursor, more = list_page(
+        params, len(items), sim.config.latitude, default_limit=50, offset_paging=offset_paging
+    )
+    return {"instances": items[chunk], "next_cursor": cursor, "has_more": more}
 
 
 def create_instance(sim: Simulation, body: Any) -> dict[str, Any]:
+    """POST /compute/instances; a 400 names every problem of the body at once."""
     if not isinstance(body, dict):
         raise invalid("Request body must be a JSON object")
     instance_type, ssh_key, sector = (
@@ -50,12 +42,20 @@ def create_instance(sim: Simulation, body: Any) -> dict[str, Any]:
         body.get("ssh_key"),
         body.get("sector"),
     )
-    if instance_type not in INSTANCE_TYPES:
-        raise invalid(f"instance_type must be one of {', '.join(INSTANCE_TYPES)}")
+    types = ", ".join(INSTANCE_TYPES)
+    problems = []
+    if instance_type is None:
+        problems.append(f"instance_type is required (one of {types})")
+    elif instance_type not in INSTANCE_TYPES:
+        problems.append(f"instance_type {instance_type!r} does not exist; use one of {types}")
     if not isinstance(ssh_key, str) or not ssh_key.strip():
-        raise invalid("ssh_key is required")
+        problems.append("ssh_key is required (an SSH public key)")
     if sector is not None and (sector not in SECTORS or instance_type != INSTANCE_TYPES[1]):
-        raise invalid(f"sector must be one of {', '.join(SECTORS)} (only with gpu_8x_h100_sxm5)")
+        problems.append(
+            f"sector must be one of {', '.join(SECTORS)} (only with {INSTANCE_TYPES[1]})"
+        )
+    if problems:
+        raise invalid("; ".join(problems))
     with sim.lock:
         return sim.fleet.create(instance_type, sector, _slot(sim))
 

@@ -6,10 +6,12 @@ sub-requests through the same path as real HTTP requests.
 
 from __future__ import annotations
 
+import copy
 import hmac
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from .config import ADMIN_SCOPE, FAL_KEYS, SIM_LOWCODE_TOKEN
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
 
 FAL, LOWCODE = "fal", "lowcode"
 INVALID_KEY = "Invalid API key or malformed Authorization header"
+IDEMPOTENCY_TTL = timedelta(minutes=10)  # API.md §1.7: "Responses cached for 10 minutes"
 
 
 @dataclass
@@ -52,19 +55,45 @@ class Route:
     handler: Handler
     dialect: str = FAL
     admin: bool = False
+    key_optional: bool = False  # API.md: auth is optional on GET /models (with latitude)
+
+
+def idempotent(sim: Simulation, call: Call, operation: str, answer: Callable[[], Reply]) -> Reply:
+    """Answer ``call`` once per ``Idempotency-Key`` and ``operation`` (e.g. ``DELETE <id>``).
+
+    The same key within 10 minutes of the simulated clock (``sim.now()``) replays the first
+    answer, status and body, and changes nothing. Only answers that changed something are
+    kept: after a 4xx the key can be used again. Both dialects share the cache (one account).
+    """
+    key = call.headers.get("idempotency-key")
+    if not key:
+        return answer()
+    with sim.lock:
+        now = sim.now()
+        kept = sim.idempotency.get((operation, key))
+        if kept is not None and now - kept[0] < IDEMPOTENCY_TTL:
+            return Reply(kept[1], copy.deepcopy(kept[2]))
+        reply = answer()
+        for stale in [k for k, v in sim.idempotency.items() if now - v[0] >= IDEMPOTENCY_TTL]:
+            del sim.idempotency[stale]
+        sim.idempotency[(operation, key)] = (now, reply.status, copy.deepcopy(reply.body))
+        return reply
 
 
 def _pattern(template: str) -> re.Pattern[str]:
     return re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", template) + "/?$")
 
 
-def _check_auth(route: Route, call: Call) -> None:
+def _check_auth(sim: Simulation, route: Route, call: Call) -> None:
     if route.dialect == LOWCODE:
         token = call.params.get("api_token") or ""
         if not hmac.compare_digest(token.encode(), SIM_LOWCODE_TOKEN.encode()):
             raise ApiError(401, "authorization_error", "Invalid api_token")
         return
-    header = call.headers.get("authorization", "")
+    header = call.headers.get("authorization")
+    if header is None and route.key_optional and sim.config.latitude.models_key_optional:
+        return
+    header = header or ""
     scope = None
     for key, key_scope in FAL_KEYS.items():
         if hmac.compare_digest(header.encode(), f"Key {key}".encode()):
@@ -99,7 +128,7 @@ class Router:
         paths = (call.path, route.canonical)
         try:
             if authenticate:
-                _check_auth(route, call)
+                _check_auth(sim, route, call)
             if matches(sim.config.faults.always_500_paths, paths):
                 raise ApiError(500, "server_error", "An unexpected error occurred")
             reply = route.handler(sim, call, args)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import compute_api, models_api, usage_api
-from .dispatch import Call, Reply, Route
+from .dispatch import Call, Reply, Route, idempotent
 
 if TYPE_CHECKING:
     from .simulation import Simulation
@@ -36,13 +36,8 @@ def _instances(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
 
 
 def _create(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
-    key = call.headers.get("idempotency-key")
-    if key is None:
-        return Reply(201, compute_api.create_instance(sim, call.body))
-    # the same Idempotency-Key answers the same instance again
-    if key not in sim.idempotency:
-        sim.idempotency[key] = compute_api.create_instance(sim, call.body)
-    return Reply(201, dict(sim.idempotency[key]))
+    return idempotent(sim, call, "POST instances",
+                      lambda: Reply(201, compute_api.create_instance(sim, call.body)))  # fmt: skip
 
 
 def _get(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
@@ -50,12 +45,16 @@ def _get(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
 
 
 def _delete(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
-    compute_api.delete_instance(sim, args["id"])
+    return idempotent(sim, call, f"DELETE {args['id']}", lambda: _deleted(sim, args["id"]))
+
+
+def _deleted(sim: Simulation, instance_id: str) -> Reply:
+    compute_api.delete_instance(sim, instance_id)
     return Reply(204)
 
 
 FAL_ROUTES = [
-    Route("GET", "/v1/models", "/v1/models", _models),
+    Route("GET", "/v1/models", "/v1/models", _models, key_optional=True),
     Route("GET", "/v1/models/pricing", "/v1/models/pricing", _pricing),
     Route("POST", "/v1/models/pricing/estimate", "/v1/models/pricing/estimate", _estimate),
     Route("GET", "/v1/models/usage", "/v1/models/usage", _usage, admin=True),

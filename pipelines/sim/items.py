@@ -1,9 +1,12 @@
 """Usage and analytics line items: built from day records, aggregated, rendered as JSON dicts.
 
-Money is held as integers: unit prices in micro-USD (at most 6 decimals), quantities in
-hundredths of a unit and costs in nano-USD. That is exact in decimal to 9 places (what
-``Decimal`` arithmetic rounded to 9 places gives) and several times faster. ``n / 1e9`` is the
-correctly rounded float of the decimal value, so the JSON number round-trips to it.
+Money is held as integers: unit prices and costs in nano-USD (prices are whole micro-USD
+unless ``Latitude.nano_prices``), quantities in hundredths of a unit. That is exact in decimal
+to 9 places (what ``Decimal`` arithmetic rounded to 9 places gives) and several times faster.
+``n / 1e9`` is the correctly rounded float of the decimal value, so the JSON number
+round-trips to it. A row merged over API keys sums its parts' costs, each rounded to the nano:
+with nano prices its ``cost_subtotal`` can differ from quantity x unit price by a few
+nano-dollars, as a server summing per-request costs would answer.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 from .names import UNITS
 from .traffic import AUTH_METHODS, AUTH_STRUCTURED, DayRecord, Profile
 
-# (endpoint_id, unit, unit price micro-USD, percent_discount, auth index or None,
+# (endpoint_id, unit, unit price nano-USD, percent_discount, auth index or None,
 #  quantity in hundredths, cost_subtotal nano-USD, cost_total nano-USD)
 UsageRow = tuple[str, str, int, int | None, int | None, int, int, int]
 # (profile, requests, successes, user errors, errors, request-weighted duration factor)
@@ -37,14 +40,24 @@ _PREPARE = (("p50", 1.0), ("p75", 1.5), ("p90", 2.5), ("p95", 3.2), ("p99", 6.0)
 _COLD = (("p50", 1.0), ("p75", 1.6), ("p90", 2.4))
 
 
+def _hundredths(value: int) -> int:
+    """``value / 100`` rounded half to even."""
+    quotient, remainder = divmod(value, 100)
+    if remainder * 2 > 100 or (remainder * 2 == 100 and quotient % 2):
+        quotient += 1
+    return quotient
+
+
 def discounted(subtotal_nano: int, percent: int | None) -> int:
     """cost_total = round(subtotal * (100 - percent) / 100) to the nano, half to even."""
     if not percent:
         return subtotal_nano
-    quotient, remainder = divmod(subtotal_nano * (100 - percent), 100)
-    if remainder * 2 > 100 or (remainder * 2 == 100 and quotient % 2):
-        quotient += 1
-    return quotient
+    return _hundredths(subtotal_nano * (100 - percent))
+
+
+def line_cost(quantity_centi: int, price_nano: int) -> int:
+    """quantity x unit price in nano-USD, rounded half to even (exact for micro-USD prices)."""
+    return _hundredths(quantity_centi * price_nano)
 
 
 def _pd_key(percent: int | None) -> int:
@@ -70,30 +83,30 @@ def usage_rows(
             for auth, percent, successes in parts:
                 if successes > 0:
                     quantity = successes * per_success
-                    subtotal = quantity * price * 10  # hundredths x micro-USD = 1e-8 USD
-                    total = subtotal if percent is None else discounted(subtotal, percent)
+                    cost = line_cost(quantity, price)
+                    total = cost if percent is None else discounted(cost, percent)
                     rows.append((endpoint.endpoint_id, endpoint.unit, price, percent, auth,
-                                 quantity, subtotal, total))  # fmt: skip
+                                 quantity, cost, total))  # fmt: skip
             continue
         merged: dict[tuple[int | None, int | None], list[int]] = {}
         for auth, percent, successes in parts:
             if successes <= 0:
                 continue
             quantity = successes * per_success
-            subtotal = quantity * price * 10
+            cost = line_cost(quantity, price)
             key = (auth if by_auth else None, percent if by_discount else None)
             acc = merged.get(key)
             if acc is None:
-                merged[key] = [quantity, subtotal, discounted(subtotal, percent)]
+                merged[key] = [quantity, cost, discounted(cost, percent)]
             else:
                 acc[0] += quantity
-                acc[1] += subtotal
-                acc[2] += discounted(subtotal, percent)
-        for (auth, percent), (quantity, subtotal, total) in sorted(
+                acc[1] += cost
+                acc[2] += discounted(cost, percent)
+        for (auth, percent), (quantity, cost, total) in sorted(
             merged.items(), key=lambda kv: (_pd_key(kv[0][0]), _pd_key(kv[0][1]))
         ):
             rows.append((endpoint.endpoint_id, endpoint.unit, price, percent, auth,
-                         quantity, subtotal, total))  # fmt: skip
+                         quantity, cost, total))  # fmt: skip
     return rows
 
 
@@ -116,17 +129,17 @@ def aggregate_usage(rows: Iterable[UsageRow]) -> list[UsageRow]:
 
 
 def usage_item(row: UsageRow, *, label: bool, structured: bool, cost_only: bool) -> dict[str, Any]:
-    endpoint_id, unit, price, percent, auth, quantity, subtotal, total = row
+    endpoint_id, unit, price, percent, auth, quantity, cost, total = row
     item: dict[str, Any] = {
         "endpoint_id": endpoint_id,
         "unit": unit,
         "quantity": quantity / 100 if UNITS[unit][2] else quantity // 100,
-        "unit_price": price / 1e6,
+        "unit_price": price / 1e9,
     }
     if not cost_only:
         item["percent_discount"] = percent
-        item["cost_subtotal"] = subtotal / 1e9
-        item["cost_discount"] = (subtotal - total) / 1e9
+        item["cost_subtotal"] = cost / 1e9
+        item["cost_discount"] = (cost - total) / 1e9
         item["cost_total"] = total / 1e9
     item["cost"] = total / 1e9
     item["currency"] = "USD"

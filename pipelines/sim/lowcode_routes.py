@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from . import compute_api, models_api, usage_api
-from .dispatch import LOWCODE, Call, Reply, Route
+from .dispatch import LOWCODE, Call, Reply, Route, idempotent
 from .query import ApiError, Params, invalid
 
 if TYPE_CHECKING:
@@ -80,7 +80,8 @@ def _instances(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
 
 
 def _create(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
-    return Reply(201, compute_api.create_instance(sim, call.body))
+    return idempotent(sim, call, "POST instances",
+                      lambda: Reply(201, compute_api.create_instance(sim, call.body)))  # fmt: skip
 
 
 def _get(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
@@ -88,7 +89,12 @@ def _get(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
 
 
 def _delete(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
-    compute_api.delete_instance(sim, compute_api.required_id(call.params))
+    instance_id = compute_api.required_id(call.params)
+    return idempotent(sim, call, f"DELETE {instance_id}", lambda: _deleted(sim, instance_id))
+
+
+def _deleted(sim: Simulation, instance_id: str) -> Reply:
+    compute_api.delete_instance(sim, instance_id)
     return Reply(204)
 
 
@@ -138,8 +144,10 @@ def _sub_call(request: Any, parent: Call) -> Call:
     if params is not None and not isinstance(params, dict):
         raise invalid("params must be an object")
     method = str(request.get("method") or "GET").upper()
+    # the batch's own Idempotency-Key is not a key for each of its sub-requests
+    headers = {k: v for k, v in parent.headers.items() if k.lower() != "idempotency-key"}
     return Call(method, path, Params.from_mapping(params), request.get("body"),
-                parent.headers, parent.router)  # fmt: skip
+                headers, parent.router)  # fmt: skip
 
 
 _P = "/falai/v1"

@@ -12,6 +12,7 @@ from .query import (
     encode_cursor,
     id_list,
     invalid,
+    list_page,
     not_found,
     page_of,
     parse_int,
@@ -62,20 +63,12 @@ def list_models(sim: Simulation, params: Params, *, offset_paging: bool = False)
     """GET /models. LowCodeAPI pages by ``offset`` (default limit 20) unless a cursor is sent."""
     query = params.get("q") or params.get("search")
     found = _matching(sim, params, query)
-    limit = parse_int(params, "limit", 20 if offset_paging else 50, 1, 100)
-    if offset_paging and not params.get("cursor"):
-        offset = parse_int(params, "offset", 0, 0, None)
-        page = offset // limit + 1
-    else:
-        page = page_of(params)
-        offset = (page - 1) * limit
-    chunk = found[offset : offset + limit]
-    more = offset + limit < len(found)
-    return {
-        "models": [e.item for e in chunk],
-        "next_cursor": encode_cursor(page + 1) if more else None,
-        "has_more": more,
-    }
+    latitude = sim.config.latitude
+    default_limit = 20 if offset_paging else 50
+    chunk, cursor, more = list_page(
+        params, len(found), latitude, default_limit=default_limit, offset_paging=offset_paging
+    )
+    return {"models": [e.item for e in found[chunk]], "next_cursor": cursor, "has_more": more}
 
 
 def get_model(sim: Simulation, params: Params) -> dict[str, Any]:
@@ -90,11 +83,11 @@ def get_model(sim: Simulation, params: Params) -> dict[str, Any]:
 
 
 def _price(sim: Simulation, endpoint_id: str) -> dict[str, Any]:
-    micro = sim.price_micro(endpoint_id, sim.today)
-    if micro is None:
+    nano = sim.price_nano(endpoint_id, sim.today)
+    if nano is None:
         raise ApiError(404, "not_found", PRICING_NOT_FOUND)
     unit = sim.catalog.by_id[endpoint_id].unit
-    return {"endpoint_id": endpoint_id, "unit_price": micro / 1e6, "unit": unit, "currency": "USD"}
+    return {"endpoint_id": endpoint_id, "unit_price": nano / 1e9, "unit": unit, "currency": "USD"}
 
 
 def pricing(sim: Simulation, params: Params) -> dict[str, Any]:

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
+from .config import Latitude
+
 TIMEFRAMES = ("minute", "hour", "day", "week", "month")
 MAX_IDS = 50
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -99,6 +101,34 @@ def page_of(params: Params) -> int:
     if page < 1:
         raise invalid("Invalid cursor")
     return page
+
+
+def list_page(
+    params: Params,
+    total: int,
+    latitude: Latitude,
+    *,
+    default_limit: int,
+    offset_paging: bool = False,
+) -> tuple[slice, str | None, bool]:
+    """Which items of a list of ``total`` one page holds, its ``next_cursor`` and ``has_more``.
+
+    fal pages by cursor. The proxy's lists page by ``offset`` unless a cursor is sent; with
+    latitude the proxy ignores ``offset`` (cursor pages from page 1) or writes a null
+    ``next_cursor`` on every offset page, leaving ``has_more`` to say whether more is coming.
+    """
+    limit = parse_int(params, "limit", default_limit, 1, 100)
+    by_offset = offset_paging and not params.get("cursor") and not latitude.offset_ignored
+    if by_offset:
+        offset = parse_int(params, "offset", 0, 0, None)
+        page = offset // limit + 1
+    else:
+        page = page_of(params)
+        offset = (page - 1) * limit
+    more = offset + limit < total
+    null_cursor = by_offset and latitude.offset_null_cursor
+    cursor = encode_cursor(page + 1) if more and not null_cursor else None
+    return slice(offset, offset + limit), cursor, more
 
 
 def id_list(params: Params, name: str = "endpoint_id", *, required: bool = False) -> list[str]:

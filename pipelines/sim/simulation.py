@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from .catalog import catalog_for
-from .config import Faults, SimConfig
+from .config import Faults, Latitude, SimConfig
 from .faults import FaultInjector
 from .instances import Fleet, slot_of
 from .items import (
@@ -24,7 +24,7 @@ from .items import (
     usage_item,
     usage_rows,
 )
-from .seeds import rng_for
+from .seeds import rng_for, stable_hash
 from .traffic import DayRecord, Profile, build_profiles, choose_used, generate_day, scaled
 
 LATE_FRACTIONS = (0.80, 0.95, 0.99)  # share of the final volume seen 1, 2, 3 days later
@@ -88,7 +88,8 @@ class Simulation:
         self._days = _Lru(64)
         self._rows = _Lru(192)
         self._memo = _Lru(16)
-        self.idempotency: dict[str, dict[str, Any]] = {}
+        # (operation, Idempotency-Key) -> (when, status, body) of the first answer
+        self.idempotency: dict[tuple[str, str], tuple[datetime, int, Any]] = {}
 
     # -- clock -------------------------------------------------------------------------------
 
@@ -126,6 +127,12 @@ class Simulation:
             self.config = replace(self.config, faults=faults)
             self.injector = FaultInjector(faults, self.config.seed)
 
+    def set_latitude(self, latitude: Latitude) -> None:
+        """Answer with other legal choices from now on (same account, same ground truth rules)."""
+        with self.lock:
+            self.config = replace(self.config, latitude=latitude)
+            self._price_version += 1  # nano_prices changes every served price and cost
+
     def set_now(self, at: datetime | None) -> None:
         """Pin the clock instance statuses are derived from (``None``: back to wall time)."""
         self._clock = at if at is None or at.tzinfo else at.replace(tzinfo=UTC)
@@ -141,6 +148,20 @@ class Simulation:
             return None
         at = bisect.bisect_right(history, (day.toordinal(), float("inf"))) - 1
         return history[at][1] if at >= 0 else None
+
+    def price_nano(self, endpoint_id: str, day: date) -> int | None:
+        """The list price in nano-USD: whole micro-USD, plus three seeded digits with
+        ``Latitude.nano_prices`` (so prices, and the costs derived from them, use 9 decimals)."""
+        micro = self.price_micro(endpoint_id, day)
+        if micro is None:
+            return None
+        return micro * 1000 + self._nano_digits(endpoint_id)
+
+    def _nano_digits(self, endpoint_id: str) -> int:
+        latitude = self.config.latitude
+        if not latitude.nano_prices:
+            return 0
+        return 1 + stable_hash(self.config.seed, latitude.seed, "nano-price", endpoint_id) % 999
 
     def set_price(self, endpoint_id: str, unit_price: float, *, effective: date) -> None:
         """A new list price from ``effective`` on (at most 6 decimals)."""
@@ -160,10 +181,10 @@ class Simulation:
         today = self.today
         prices = {}
         for endpoint_id in self._prices:
-            micro = self.price_micro(endpoint_id, today)
-            if micro is not None:
+            nano = self.price_nano(endpoint_id, today)
+            if nano is not None:
                 unit = self.catalog.by_id[endpoint_id].unit
-                prices[endpoint_id] = {"unit": unit, "unit_price": micro / 1e6, "currency": "USD"}
+                prices[endpoint_id] = {"unit": unit, "unit_price": nano / 1e9, "currency": "USD"}
         return dict(sorted(prices.items()))
 
     # -- traffic -----------------------------------------------------------------------------
@@ -203,10 +224,13 @@ class Simulation:
             ordinal = day.toordinal()
 
             def price_of(profile: Profile) -> int:
-                history = prices[profile.endpoint.endpoint_id]
+                endpoint_id = profile.endpoint.endpoint_id
+                history = prices[endpoint_id]
                 if len(history) == 1:
-                    return history[0][1]
-                return history[bisect.bisect_right(history, (ordinal, float("inf"))) - 1][1]
+                    micro = history[0][1]
+                else:
+                    micro = history[bisect.bisect_right(history, (ordinal, float("inf"))) - 1][1]
+                return micro * 1000 + self._nano_digits(endpoint_id)
 
             return usage_rows(
                 self.day_records(day), self.profiles, price_of,

@@ -1,13 +1,15 @@
 """Usage and analytics answers (API.md §6, §7), shared by both dialects.
 
 ``limit`` counts line items across the flattened (bucket, item) sequence, so one bucket can
-continue on the next page. When ``time_series`` is expanded, ``summary`` covers the whole
-window and comes complete on the first page (``[]`` on later pages); with ``summary`` alone
-the summary items are paged.
+continue on the next page; with ``Latitude.limit_counts == "buckets"`` it counts buckets (and
+``split_buckets`` cuts each page's last bucket in two). When ``time_series`` is expanded,
+``summary`` covers the whole window and comes complete on the first page (``[]`` on later
+pages); with ``summary`` alone the summary items are paged.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, TypeVar
@@ -20,6 +22,7 @@ from .items import (
     usage_item,
 )
 from .query import Params, encode_cursor, id_list, invalid, page_of, parse_int
+from .seeds import stable_hash
 from .simulation import Simulation
 from .windows import Window, bucket_stamp, parse_window
 
@@ -84,6 +87,49 @@ def _page(
     return chunk, page * limit < total
 
 
+def _bucket_pages(
+    buckets: list[tuple[date, list[Row]]], limit: int, split: bool
+) -> list[list[tuple[date, list[Row]]]]:
+    """Pages of ``limit`` buckets; with ``split`` a page's last bucket is cut in half and its
+    second half opens the next page (counted as one of that page's buckets)."""
+    pages: list[list[tuple[date, list[Row]]]] = []
+    current: list[tuple[date, list[Row]]] = []
+    queue = deque((bucket, rows, False) for bucket, rows in buckets)
+    while queue:
+        bucket, rows, continued = queue.popleft()
+        if split and not continued and len(current) == limit - 1 and len(rows) >= 2:
+            half = len(rows) // 2
+            current.append((bucket, rows[:half]))
+            queue.appendleft((bucket, rows[half:], True))
+        else:
+            current.append((bucket, rows))
+        if len(current) == limit:
+            pages.append(current)
+            current = []
+    if current:
+        pages.append(current)
+    return pages
+
+
+def _series_page(
+    sim: Simulation, buckets: list[tuple[date, list[Row]]], page: int, limit: int
+) -> tuple[list[tuple[date, list[Row]]], bool]:
+    latitude = sim.config.latitude
+    if latitude.limit_counts == "items":
+        return _page(buckets, page, limit)
+    pages = _bucket_pages(buckets, limit, latitude.split_buckets)
+    return (pages[page - 1] if page <= len(pages) else []), page < len(pages)
+
+
+def _stamp(sim: Simulation, bucket: date) -> str:
+    """The bucket's stamp; with latitude, in an offset drawn per bucket (the same UTC instant)."""
+    offsets = sim.config.latitude.bucket_offsets
+    if not offsets:
+        return bucket_stamp(bucket, sim.config.faults.bucket_utc_offset)
+    offset = offsets[stable_hash(sim.config.latitude.seed, "bucket", bucket) % len(offsets)]
+    return bucket_stamp(bucket, offset)
+
+
 def _body(
     sim: Simulation,
     buckets: list[tuple[date, list[Row]]],
@@ -94,12 +140,11 @@ def _body(
     aggregate: Callable[[list[Row]], list[Row]],
 ) -> dict[str, Any]:
     page = page_of(params)
-    offset = sim.config.faults.bucket_utc_offset
     body: dict[str, Any] = {}
     if "time_series" in expand:
-        chunk, more = _page(buckets, page, limit)
+        chunk, more = _series_page(sim, buckets, page, limit)
         body["time_series"] = [
-            {"bucket": bucket_stamp(bucket, offset), "results": [render(r) for r in rows]}
+            {"bucket": _stamp(sim, bucket), "results": [render(r) for r in rows]}
             for bucket, rows in chunk
         ]
         if "summary" in expand:
@@ -115,7 +160,8 @@ def _body(
 
 
 def _window(sim: Simulation, params: Params) -> Window:
-    return parse_window(params, now=sim.window_now(), max_days=sim.config.max_window_days)
+    cap = sim.config.max_window_days if sim.config.latitude.window_cap else None
+    return parse_window(params, now=sim.window_now(), max_days=cap)
 
 
 def usage(sim: Simulation, params: Params) -> dict[str, Any]:

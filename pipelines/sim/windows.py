@@ -69,7 +69,8 @@ def _ceil(at: datetime, timeframe: str) -> datetime:
     return floor.replace(year=year, month=month)
 
 
-def parse_window(params: Params, *, now: datetime, max_days: int) -> Window:
+def parse_window(params: Params, *, now: datetime, max_days: int | None) -> Window:
+    """The window a usage/analytics request asks for; ``max_days=None``: no length cap."""
     zone = params.get("timezone") or "UTC"
     if zone.upper() != "UTC":
         raise invalid(f"timezone {zone!r} is not supported by the simulator; only UTC is")
@@ -78,7 +79,7 @@ def parse_window(params: Params, *, now: datetime, max_days: int) -> Window:
     start = parse_instant(start_raw, "start") if start_raw else now - timedelta(hours=24)
     if end <= start:
         raise invalid("end must be after start")
-    if end - start > timedelta(days=max_days):
+    if max_days is not None and end - start > timedelta(days=max_days):
         raise invalid(f"Date range cannot exceed {max_days} days")
     timeframe = params.get("timeframe") or auto_timeframe(end - start)
     if timeframe not in TIMEFRAMES:
@@ -92,5 +93,9 @@ def parse_window(params: Params, *, now: datetime, max_days: int) -> Window:
 
 
 def bucket_stamp(bucket: date, offset: str) -> str:
-    """The instant ``bucket`` 00:00 UTC written with ``offset``, e.g. 2025-01-14T19:00:00-05:00."""
-    return datetime.combine(bucket, time(), UTC).astimezone(parse_offset(offset)).isoformat()
+    """The instant ``bucket`` 00:00 UTC written with ``offset``, e.g. 2025-01-14T19:00:00-05:00;
+    ``"Z"`` writes 2025-01-15T00:00:00Z."""
+    midnight = datetime.combine(bucket, time(), UTC)
+    if offset == "Z":
+        return midnight.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return midnight.astimezone(parse_offset(offset)).isoformat()

@@ -4,6 +4,7 @@ NaN and null values, hostile names, and switching faults on a running simulation
 import json
 import math
 import time
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -41,6 +42,25 @@ def test_rate_cut_drops_the_connection_mid_body_on_loopback():
         whole = client.get("/v1/models", params={"limit": 100})
 
     assert whole.status_code == 200 and len(whole.json()["models"]) == 100
+
+
+def test_a_cut_answer_to_a_post_comes_after_the_instance_was_created():
+    faults = Faults(rate_cut=1.0, fault_requests=1)
+    sim = Simulation(SimConfig(n_endpoints=120, n_used=20, faults=faults))
+    body = {"instance_type": "gpu_1x_h100_sxm5", "ssh_key": "ssh-ed25519 AAAA x@y"}
+    headers = {**FAL, "Idempotency-Key": "lost-answer"}
+    sim.set_now(datetime(2026, 11, 25, 12, tzinfo=UTC))
+    before = {i["id"] for i in sim.instances()}
+
+    with serving(sim) as url, httpx.Client(base_url=url, timeout=5) as client:
+        with pytest.raises(httpx.RemoteProtocolError, match="incomplete|peer closed"):
+            client.post("/v1/compute/instances", json=body, headers=headers)
+        created = {i["id"] for i in sim.instances()} - before
+        retried = client.post("/v1/compute/instances", json=body, headers=headers)
+
+    assert len(created) == 1
+    assert retried.status_code == 201 and {retried.json()["id"]} == created
+    assert {i["id"] for i in sim.instances()} - before == created
 
 
 def test_disruptions_leave_the_seeded_429_sequence_unchanged(make_client):

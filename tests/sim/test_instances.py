@@ -180,3 +180,61 @@ def test_lowcode_create_answers_201(pinned):
 
     assert response.status_code == 201
     assert response.json()["result"]["status"] == "provisioning"
+
+
+def test_the_seed_documents_own_create_example_names_every_problem_at_once(pinned):
+    example = {"instance_type": "gpu-1x-a10g", "name": "my-ai-instance"}
+
+    fal = pinned.fal("/compute/instances", method="POST", json=example)
+    proxy = pinned.lowcode("/compute/instances", method="POST", json=example)
+
+    assert fal.status_code == proxy.status_code == 400
+    message = fal.json()["error"]["message"]
+    assert proxy.json()["error"]["error"]["message"] == message
+    assert "'gpu-1x-a10g'" in message and "ssh_key is required" in message
+    assert all(instance_type in message for instance_type in INSTANCE_TYPES)
+
+
+def _keyed(key):
+    return {"Authorization": f"Key {SIM_FAL_KEY}", "Idempotency-Key": key}
+
+
+def test_an_idempotency_key_replays_its_answer_for_ten_minutes_only(pinned):
+    body = {"instance_type": "gpu_1x_h100_sxm5", "ssh_key": "k"}
+    before = len(_listing(pinned))
+
+    first = pinned.fal("/compute/instances", method="POST", json=body, headers=_keyed("k1"))
+    pinned.sim.set_now(NOON + timedelta(minutes=9, seconds=59))
+    replayed = pinned.fal("/compute/instances", method="POST", json=body, headers=_keyed("k1"))
+    via_proxy = pinned.lowcode("/compute/instances", method="POST", json=body,
+                               headers={"Idempotency-Key": "k1"})  # fmt: skip
+    pinned.sim.set_now(NOON + timedelta(minutes=10))
+    expired = pinned.fal("/compute/instances", method="POST", json=body, headers=_keyed("k1"))
+
+    assert first.status_code == replayed.status_code == via_proxy.status_code == 201
+    assert first.json() == replayed.json() == via_proxy.json()["result"]
+    assert expired.status_code == 201 and expired.json()["id"] != first.json()["id"]
+    assert len(_listing(pinned)) == before + 2
+
+
+def test_a_rejected_create_does_not_use_up_its_idempotency_key(pinned):
+    bad = pinned.fal("/compute/instances", method="POST", json={}, headers=_keyed("k2"))
+    good = pinned.fal("/compute/instances", method="POST", headers=_keyed("k2"),
+                      json={"instance_type": "gpu_1x_h100_sxm5", "ssh_key": "k"})  # fmt: skip
+
+    assert bad.status_code == 400 and good.status_code == 201
+
+
+def test_a_delete_with_an_idempotency_key_replays_its_204(pinned):
+    victim, other = (i["id"] for i in _listing(pinned)[:2])
+
+    first = pinned.fal(f"/compute/instances/{victim}", method="DELETE", headers=_keyed("d1"))
+    again = pinned.fal(f"/compute/instances/{victim}", method="DELETE", headers=_keyed("d1"))
+    unkeyed = pinned.fal(f"/compute/instances/{victim}", method="DELETE")
+    proxy = pinned.lowcode("/compute/instances/instance_id", {"instance_id": victim},
+                           method="DELETE", headers={"Idempotency-Key": "d1"})  # fmt: skip
+    other_id = pinned.fal(f"/compute/instances/{other}", method="DELETE", headers=_keyed("d1"))
+
+    assert first.status_code == again.status_code == proxy.status_code == 204
+    assert again.content == b"" and unkeyed.status_code == 404
+    assert other_id.status_code == 204 and other not in {i["id"] for i in _listing(pinned)}
