@@ -1,10 +1,17 @@
-"""The model catalogue and its list prices."""
+"""The model catalogue and its list prices.
 
+Both loads are guarded against a partial answer before they write (``assets.checks.GATES``):
+a catalogue that suddenly lost many endpoints, or prices that suddenly vanished, is refused
+unless the run's config raises the limit.
+"""
+
+from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import dagster as dg
+from pydantic import Field
 
-from assets.checks import check_results, check_specs
+from assets.checks import GATES, check_results, check_specs, gate_result, refusal
 from pipelines import frames
 from pipelines.metadata import table_metadata
 from pipelines.resources import FalPlatformResource, WarehouseResource
@@ -13,28 +20,63 @@ from pipelines.validation import validate
 from warehouse import loads
 
 
+class CatalogConfig(dg.Config):
+    max_catalog_shrink: float = Field(
+        default=GATES["raw/models"].default,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Largest share of the endpoints listed by the previous load that may be missing "
+            "from this one (1.0 accepts any shrink)."
+        ),
+    )
+
+
+class PricesConfig(dg.Config):
+    max_unpriced_share: float = Field(
+        default=GATES["raw/prices"].default,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Largest share of the endpoints priced before this load that may now be answered "
+            "unpriced (1.0 accepts any)."
+        ),
+    )
+
+
 @dg.asset(
     key=["raw", "models"],
+    check_specs=check_specs("raw/models"),
     group_name="catalog",
     kinds={"duckdb", "polars"},
     pool="duckdb",
     description=(
         "Every endpoint in the fal model catalogue (GET /models, all pages), with first and "
-        "last seen times. Endpoints without registry metadata are kept with null attributes."
+        "last seen times. Endpoints without registry metadata are kept with null attributes. "
+        "A listing missing more than max_catalog_shrink of the previous one is refused."
     ),
 )
 def raw_models(
-    context: dg.AssetExecutionContext, fal: FalPlatformResource, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
+    context: dg.AssetExecutionContext,
+    config: CatalogConfig,
+    fal: FalPlatformResource,
+    warehouse: WarehouseResource,
+) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult]:
     records, stats = fal.run(lambda client: client.models())
     frame = validate(frames.models_frame(records), RawModels, "raw.models")
     context.log.info(f"catalogue: {frame.height} endpoints from {stats['requests']} requests")
     with warehouse.get_connection() as con:
+        with loads.incoming(con, frame):
+            shrink = gate_result(con, "raw/models", config.max_catalog_shrink)
+        if not shrink.passed:
+            yield shrink
+            raise refusal("raw/models", shrink)
         written = loads.upsert_models(
             con, frame, load_id=context.run.run_id, loaded_at=datetime.now(UTC)
         )
-        return dg.MaterializeResult(
-            metadata=table_metadata(con, "raw.models", written=written, **stats)
+        yield dg.MaterializeResult(
+            metadata=table_metadata(con, "raw.models", written=written, **stats),
+            check_results=[shrink],
         )
 
 
@@ -48,12 +90,17 @@ def raw_models(
     description=(
         "List price history per endpoint (GET /models/pricing in batches of 50). A changed price "
         "closes the old row (valid_to) and opens a new one. Endpoints the API has no price for "
-        "are listed in raw.unpriced_endpoints instead of failing the load."
+        "are listed in raw.unpriced_endpoints instead of failing the load, and keep their last "
+        "price open. An answer taking the price of more than max_unpriced_share of the priced "
+        "endpoints is refused."
     ),
 )
 def raw_prices(
-    context: dg.AssetExecutionContext, fal: FalPlatformResource, warehouse: WarehouseResource
-) -> dg.MaterializeResult:
+    context: dg.AssetExecutionContext,
+    config: PricesConfig,
+    fal: FalPlatformResource,
+    warehouse: WarehouseResource,
+) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult]:
     with warehouse.get_connection() as con:
         endpoint_ids = [
             r[0]
@@ -73,15 +120,17 @@ def raw_prices(
         f"prices: {prices.height} priced, {len(result.unpriced)} unpriced endpoints, "
         f"{stats['requests']} requests"
     )
+    unpriced = frames.unpriced_frame(result.unpriced)
     with warehouse.get_connection() as con:
+        with loads.incoming(con, prices), loads.incoming(con, unpriced, "unpriced"):
+            collapse = gate_result(con, "raw/prices", config.max_unpriced_share)
+        if not collapse.passed:
+            yield collapse
+            raise refusal("raw/prices", collapse)
         changes = loads.apply_prices(
-            con,
-            prices,
-            frames.unpriced_frame(result.unpriced),
-            load_id=context.run.run_id,
-            loaded_at=datetime.now(UTC),
+            con, prices, unpriced, load_id=context.run.run_id, loaded_at=datetime.now(UTC)
         )
-        return dg.MaterializeResult(
+        yield dg.MaterializeResult(
             metadata=table_metadata(
                 con,
                 "raw.prices",
@@ -90,5 +139,5 @@ def raw_prices(
                 unpriced=len(result.unpriced),
                 **stats,
             ),
-            check_results=check_results(con, "raw/prices"),
+            check_results=[collapse, *check_results(con, "raw/prices")],
         )

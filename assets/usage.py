@@ -13,7 +13,7 @@ from pipelines.metadata import table_metadata
 from pipelines.partitions import daily_partitions
 from pipelines.resources import FalPlatformResource, WarehouseResource
 from pipelines.schemas import RawAnalyticsDaily, RawUsageDaily
-from pipelines.validation import validate
+from pipelines.validation import one_currency, validate
 from warehouse import loads
 
 
@@ -55,7 +55,9 @@ def _replace_window(
                 first_day=str(start),
                 **stats,
             ),
-            check_results=check_results(con, context.asset_key.to_user_string()),
+            check_results=check_results(
+                con, context.asset_key.to_user_string(), window=(start, end)
+            ),
         )
 
 
@@ -71,7 +73,7 @@ def _replace_window(
         "Billed usage per UTC day, endpoint, unit, price, discount rate and API key "
         "(GET /models/usage, timeframe=day, timezone=UTC). Re-running a day range replaces it "
         "in one transaction; the daily schedule re-pulls the 3 days before yesterday because "
-        "usage arrives late."
+        "usage arrives late. Amounts in a second currency are refused (the marts add them)."
     ),
 )
 def raw_usage_daily(
@@ -88,6 +90,9 @@ def raw_usage_daily(
         "raw.usage_daily",
         day_column="usage_date",
     )
+    with warehouse.get_connection() as con:
+        held = loads.currencies_outside(con, "raw.usage_daily", start=start, end=end)
+    one_currency(frame, "raw.usage_daily", window=f"{start}..{end - timedelta(days=1)}", held=held)
     return _replace_window(context, warehouse, "raw.usage_daily", frame, stats)
 
 

@@ -1,7 +1,9 @@
 """Pure transforms: client records -> typed polars frames, shaped like their raw tables.
 
 Money arrives as JSON numbers; it is cast to ``Decimal(18, 9)`` here, which rounds to the
-nearest nano-dollar (exact for every value the API writes with at most 9 decimals).
+nearest nano-dollar (exact for every value the API writes with at most 9 decimals). A number
+too large for its column (``DECIMAL(18,9)`` holds less than 1e9) raises ``ValueOutOfRange``
+naming the table, day, endpoint and field, instead of the cast's anonymous overflow.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from collections.abc import Sequence
 import polars as pl
 
 MONEY = pl.Decimal(18, 9)
+MONEY_LIMIT = 1e9  # DECIMAL(18,9): 9 digits before the point
+COUNT_LIMIT = 2.0**63  # BIGINT
 UTC_INSTANT = pl.Datetime("us", "UTC")
 
 USAGE = {
@@ -75,18 +79,61 @@ INSTANCES = {
 }
 
 
+class ValueOutOfRange(ValueError):
+    """A number does not fit its warehouse column; the message names where it is, on one line."""
+
+
 def _frame(records: Sequence[dict], schema: dict[str, pl.DataType]) -> pl.DataFrame:
     return pl.from_dicts(records, schema=schema) if records else pl.DataFrame(schema=schema)
 
 
+def _cast_bounded(
+    frame: pl.DataFrame,
+    columns: Sequence[str],
+    dtype: pl.DataType,
+    limit: float,
+    *,
+    table: str,
+    column_type: str,
+    day_column: str | None = None,
+) -> pl.DataFrame:
+    """Cast float ``columns`` to ``dtype``; a value of ``limit`` or more (in absolute terms)
+    raises ``ValueOutOfRange`` naming the table, day, endpoint and field of the first one."""
+    for column in columns:
+        bad = frame.filter(pl.col(column).abs() >= limit)
+        if bad.height:
+            row = bad.row(0, named=True)
+            day = f" on {row[day_column]}" if day_column else ""
+            more = f" (and {bad.height - 1} more rows)" if bad.height > 1 else ""
+            raise ValueOutOfRange(
+                f"{table}: {column} = {row[column]:g} for endpoint {row['endpoint_id']!r}{day} "
+                f"does not fit {column_type} (must be below {limit:,.0f}){more}; nothing was loaded"
+            )
+    return frame.with_columns(pl.col(*columns).cast(dtype, strict=True))
+
+
 def usage_frame(records: Sequence[dict]) -> pl.DataFrame:
-    return _frame(records, USAGE).with_columns(pl.col(*USAGE_DECIMALS).cast(MONEY))
+    return _cast_bounded(
+        _frame(records, USAGE),
+        USAGE_DECIMALS,
+        MONEY,
+        MONEY_LIMIT,
+        table="raw.usage_daily",
+        column_type="DECIMAL(18,9)",
+        day_column="usage_date",
+    )
 
 
 def analytics_frame(records: Sequence[dict]) -> pl.DataFrame:
     # Counts arrive as JSON numbers already checked to be whole (pipelines.fal.records).
-    return _frame(records, ANALYTICS).with_columns(
-        pl.col(*ANALYTICS_COUNTS).cast(pl.Int64, strict=True)
+    return _cast_bounded(
+        _frame(records, ANALYTICS),
+        ANALYTICS_COUNTS,
+        pl.Int64,
+        COUNT_LIMIT,
+        table="raw.analytics_daily",
+        column_type="BIGINT",
+        day_column="metric_date",
     )
 
 
@@ -95,7 +142,14 @@ def models_frame(records: Sequence[dict]) -> pl.DataFrame:
 
 
 def prices_frame(records: Sequence[dict]) -> pl.DataFrame:
-    return _frame(records, PRICES).with_columns(pl.col("unit_price").cast(MONEY))
+    return _cast_bounded(
+        _frame(records, PRICES),
+        ["unit_price"],
+        MONEY,
+        MONEY_LIMIT,
+        table="raw.prices",
+        column_type="DECIMAL(18,9)",
+    )
 
 
 def unpriced_frame(endpoint_ids: Sequence[str]) -> pl.DataFrame:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import click
 import dagster as dg
 
+from assets.checks import GATES
 from pipelines import settings
 from pipelines.guards import exclusive_sync, wait_for_warehouse
 from pipelines.jobs import range_tags
@@ -92,7 +94,7 @@ def summarise(result: dg.ExecuteInProcessResult) -> SyncOutcome:
             line.table_rows = _int(metadata, "dagster/row_count")
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
             error = event.event_specific_data.error
-            if error and error.cls_name == "DagsterAssetCheckFailedError":
+            if error and error.cls_name in ("DagsterAssetCheckFailedError", "CheckRefusal"):
                 continue  # reported below, by name, from the check's own evaluation
             message = _root_message(error)
             step = (event.step_key or "").replace("__", "/")
@@ -104,11 +106,36 @@ def summarise(result: dg.ExecuteInProcessResult) -> SyncOutcome:
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+                said = f": {evaluation.description}" if evaluation.description else ""
                 outcome.failures.append(
-                    f"check {evaluation.asset_key.to_user_string()}:{evaluation.check_name} failed"
+                    f"check {evaluation.asset_key.to_user_string()}:{evaluation.check_name} "
+                    f"failed{said}"
                 )
     outcome.assets = list(lines.values())
     return outcome
+
+
+def gate_config(env: Mapping[str, str] = os.environ) -> dict:
+    """Run config raising the limits of the catalogue and price gates, from the environment.
+
+    ``FALCOST_MAX_CATALOG_SHRINK`` and ``FALCOST_MAX_UNPRICED_SHARE`` (a share from 0 to 1) set
+    the ``raw/models`` and ``raw/prices`` run-config fields of the same meaning; the run records
+    them, so an accepted shrink stays on record. Raises ``click.UsageError`` for a bad value.
+    """
+    ops: dict = {}
+    for asset, gate in GATES.items():
+        raw = env.get(gate.env, "").strip()
+        if not raw:
+            continue
+        try:
+            limit = float(raw)
+        except ValueError:
+            limit = -1.0
+        if not 0.0 <= limit <= 1.0:
+            raise click.UsageError(f"{gate.env} must be a share from 0 to 1, got {raw!r}")
+        op = dg.AssetKey.from_user_string(asset).to_python_identifier()
+        ops[op] = {"config": {gate.setting: limit}}
+    return {"ops": ops} if ops else {}
 
 
 def run_main_job(
@@ -128,13 +155,14 @@ def run_main_job(
     from pipelines.resources import from_environment
 
     job = build_definitions(from_environment()).resolve_job_def("main_job")
+    gates = gate_config()
     path = settings.warehouse_path()
     with exclusive_sync(path):
         wait_for_warehouse(path, notify=notify)
         preflight()
         with dagster_instance() as instance:
             release_dead_runs(instance, notify=notify)
-            return _run_in_steps(job, instance, start, end, notify)
+            return _run_in_steps(job, instance, start, end, notify, gates)
 
 
 def merge(outcomes: list[SyncOutcome]) -> SyncOutcome:
@@ -153,22 +181,26 @@ def _run_in_steps(
     start: date,
     end: date,
     notify: Callable[[str], None],
+    gates: dict | None = None,
 ) -> SyncOutcome:
     """``main_job`` as three runs, each a subset of it: a run over a day range records every one
     of its assets as planned once per day, so only the day-partitioned assets take the range
-    (for a year, 730 planned events instead of 2,920). The marts run only after their days."""
+    (for a year, 730 planned events instead of 2,920). The marts run only after their days.
+    ``gates`` is run config for the catalogue run (see ``gate_config``)."""
     tags = {PID_TAG: str(os.getpid())}
     days = {**tags, **range_tags(start.isoformat(), end.isoformat())}
     outcomes = []
+    logging = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
     for selection, run_tags in ((SNAPSHOT_ASSETS, tags), (DAY_ASSETS, days), (MART_ASSETS, tags)):
         if selection is MART_ASSETS and not outcomes[-1].success:
             notify("marts/cost_per_model and marts/request_trends not rebuilt: their days failed")
             break
+        extra = (gates or {}) if selection is SNAPSHOT_ASSETS else {}
         result = job.execute_in_process(
             instance=instance,
             asset_selection=[dg.AssetKey.from_user_string(key) for key in selection],
             tags=run_tags,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            run_config={**logging, **extra},
             raise_on_error=False,
         )
         outcomes.append(summarise(result))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import dagster as dg
 import pandera.polars as pa
 import polars as pl
@@ -88,5 +90,48 @@ def validate(
     raise dg.Failure(
         description=summary,
         metadata={"table": table, "failure_cases": dg.MetadataValue.md(sample)},
+        allow_retries=False,
+    )
+
+
+def one_currency(
+    frame: pl.DataFrame,
+    table: str,
+    *,
+    window: str,
+    held: Iterable[str] = (),
+    day_column: str = "usage_date",
+) -> pl.DataFrame:
+    """Return ``frame`` if its amounts and those ``held`` (already in the warehouse, outside
+    the window being replaced) share one currency; otherwise raise ``dg.Failure``.
+
+    The marts add money per day and endpoint; adding EUR to USD would give a number in no
+    currency at all, so a second currency is refused until the marts carry it in their grain.
+    """
+    held = sorted(set(held))
+    per_currency = (
+        frame.group_by("currency")
+        .agg(
+            pl.len().alias("rows"),
+            pl.col("endpoint_id").first().alias("endpoint_id"),
+            pl.col(day_column).first().alias("day"),
+        )
+        .sort("currency")
+    )
+    seen = set(per_currency["currency"]) | set(held)
+    if len(seen) <= 1:
+        return frame
+    counts = "; ".join(
+        f"{currency}: {rows} rows, e.g. {endpoint} on {day}"
+        for currency, rows, endpoint, day in per_currency.iter_rows()
+    )
+    already = f"; the warehouse already holds {', '.join(held)}" if held else ""
+    raise dg.Failure(
+        description=(
+            f"{table} {window}: amounts in {len(seen)} currencies ({', '.join(sorted(seen))}): "
+            f"{counts}{already}. falcost adds money within one currency only and does not yet "
+            "support a second one; nothing was loaded."
+        ),
+        metadata={"table": table, "window": window, "currencies": ", ".join(sorted(seen))},
         allow_retries=False,
     )

@@ -31,7 +31,7 @@ def test_definitions_load_with_every_asset_job_and_schedule():
         "daily_usage_schedule",
         "instances_job_schedule",
     ]
-    assert len(list(graph.asset_check_keys)) == 7
+    assert len(list(graph.asset_check_keys)) == 14
 
 
 def test_every_asset_has_a_description_and_writers_share_one_pool():

@@ -116,6 +116,20 @@ def replace_days(
     return frame.height
 
 
+def currencies_outside(
+    con: duckdb.DuckDBPyConnection, table: str, *, start: date, end: date
+) -> list[str]:
+    """The currencies of ``table``'s rows outside the days ``[start, end)`` (those a window load
+    keeps), so a load can refuse to mix a second currency into the table."""
+    day_column = DAY_TABLES[table]
+    rows = con.execute(
+        f"select distinct currency from {table} "
+        f"where {day_column} < $start or {day_column} >= $end order by 1",
+        {"start": start, "end": end},
+    ).fetchall()
+    return [currency for (currency,) in rows]
+
+
 def upsert_models(
     con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, load_id: str, loaded_at: datetime
 ) -> int:

@@ -3,11 +3,12 @@ from __future__ import annotations
 from datetime import date
 
 import dagster as dg
+import polars as pl
 import pytest
 
 from pipelines import frames
 from pipelines.schemas import RawAnalyticsDaily, RawModels, RawUsageDaily
-from pipelines.validation import validate
+from pipelines.validation import one_currency, validate
 
 DAY = date(2025, 3, 1)
 
@@ -98,3 +99,62 @@ def test_large_frames_are_checked_in_day_chunks_and_report_rows_of_the_whole_fra
     assert validate(
         clean, RawUsageDaily, "raw.usage_daily", day_column="usage_date", chunk_rows=40
     ).equals(clean)
+
+
+def test_one_currency_passes_a_frame_in_the_currency_the_warehouse_holds():
+    frame = frames.usage_frame([item(), item(auth_method="B")])
+    assert one_currency(frame, "raw.usage_daily", window="w", held=["USD"]).equals(frame)
+    assert one_currency(frame, "raw.usage_daily", window="w").equals(frame)
+
+
+def test_two_currencies_in_one_frame_are_refused_naming_table_window_and_currencies():
+    frame = frames.usage_frame([item(), item(auth_method="B", endpoint_id="x/y", currency="EUR")])
+    with pytest.raises(dg.Failure) as caught:
+        one_currency(frame, "raw.usage_daily", window="2025-03-01..2025-03-01")
+    assert caught.value.description == (
+        "raw.usage_daily 2025-03-01..2025-03-01: amounts in 2 currencies (EUR, USD): "
+        "EUR: 1 rows, e.g. x/y on 2025-03-01; USD: 1 rows, e.g. fal-ai/flux/dev on 2025-03-01. "
+        "falcost adds money within one currency only and does not yet support a second one; "
+        "nothing was loaded."
+    )
+
+
+def test_a_frame_in_another_currency_than_the_warehouse_holds_is_refused():
+    frame = frames.usage_frame([item(currency="EUR")])
+    with pytest.raises(dg.Failure, match="the warehouse already holds USD"):
+        one_currency(frame, "raw.usage_daily", window="w", held=["USD"])
+
+
+@pytest.mark.parametrize(
+    ("build", "row", "expected"),
+    [
+        (
+            frames.usage_frame,
+            item(quantity=1e30),
+            "raw.usage_daily: quantity = 1e+30 for endpoint 'fal-ai/flux/dev' on 2025-03-01 "
+            "does not fit DECIMAL(18,9) (must be below 1,000,000,000); nothing was loaded",
+        ),
+        (
+            frames.analytics_frame,
+            {"metric_date": DAY, "endpoint_id": "a", "request_count": 1e19},
+            "raw.analytics_daily: request_count = 1e+19 for endpoint 'a' on 2025-03-01 does "
+            "not fit BIGINT (must be below 9,223,372,036,854,775,808); nothing was loaded",
+        ),
+        (
+            frames.prices_frame,
+            {"endpoint_id": "a", "unit": "image", "unit_price": 2e9, "currency": "USD"},
+            "raw.prices: unit_price = 2e+09 for endpoint 'a' does not fit DECIMAL(18,9) "
+            "(must be below 1,000,000,000); nothing was loaded",
+        ),
+    ],
+    ids=["usage-quantity", "analytics-count", "list-price"],
+)
+def test_a_number_too_large_for_its_column_names_table_day_endpoint_and_field(build, row, expected):
+    with pytest.raises(frames.ValueOutOfRange) as caught:
+        build([row])
+    assert str(caught.value) == expected
+
+
+def test_the_largest_amount_decimal_18_9_holds_still_loads():
+    frame = frames.usage_frame([item(quantity=999_999_999.9)])
+    assert frame["quantity"].dtype == pl.Decimal(18, 9)

@@ -7,6 +7,7 @@ import polars as pl
 import pytest
 
 import warehouse
+from assets.checks import CHECKS, GATES, ListCheck, gate_result
 from pipelines import frames
 from warehouse import loads
 
@@ -47,6 +48,13 @@ def test_every_sql_file_runs_on_an_empty_warehouse(con):
         assert loads.build_mart(con, name) == 0
     for check in ("usage_daily_grain_unique", "prices_one_current", "cost_per_model_reconciles"):
         assert con.execute(warehouse.sql(f"checks/{check}")).fetchall()[0][0] == 0
+    window = {"start": date(2025, 3, 1), "end": date(2025, 3, 2)}
+    for check in (c for checks in CHECKS.values() for c in checks if isinstance(c, ListCheck)):
+        params = window if check.windowed else {}
+        assert con.execute(warehouse.sql(f"checks/{check.name}"), params).fetchall() == []
+    with loads.incoming(con, prices()), loads.incoming(con, frames.unpriced_frame([]), "unpriced"):
+        for gate in GATES.values():
+            assert con.execute(warehouse.sql(f"checks/{gate.name}")).fetchall() == [(0, None)]
     for report in ("top_models_by_cost", "daily_request_trend", "instance_status"):
         assert con.sql(warehouse.sql(f"reports/{report}")).fetchall() == []
 
@@ -172,6 +180,55 @@ def test_an_unchanged_price_snapshot_changes_nothing(con):
     assert changes == {"closed": 0, "opened": 0}
     assert count(con, "select count(*) from raw.prices") == 1
     assert count(con, "select count(*) from raw.unpriced_endpoints") == 1
+
+
+def test_an_endpoint_answered_unpriced_or_left_out_keeps_its_price_open(con):
+    loads.apply_prices(
+        con,
+        prices(("a", 0.025), ("b", 0.1), ("c", 0.2)),
+        frames.unpriced_frame([]),
+        load_id="r1",
+        loaded_at=T0,
+    )
+    # b is answered unpriced and c is not in the answer at all: neither says its price ended
+    changes = loads.apply_prices(
+        con, prices(("a", 0.025)), frames.unpriced_frame(["b"]), load_id="r2", loaded_at=T0
+    )
+    assert changes == {"closed": 0, "opened": 0}
+    assert count(con, "select count(*) from raw.prices where valid_to is null") == 3
+    assert count(con, "select list(endpoint_id) from raw.unpriced_endpoints") == ["b"]
+
+
+def test_the_price_gate_counts_only_endpoints_that_lost_their_price_in_this_answer(con):
+    no_gaps = frames.unpriced_frame([])
+    loads.apply_prices(
+        con, prices(("a", 0.1), ("b", 0.1), ("c", 0.1), ("d", 0.1)), frames.unpriced_frame(["e"]),
+        load_id="r1", loaded_at=T0,
+    )  # fmt: skip
+    answer, gaps = prices(("a", 0.1), ("b", 0.1)), frames.unpriced_frame(["c", "d", "e"])
+    with loads.incoming(con, answer), loads.incoming(con, gaps, "unpriced"):
+        result = gate_result(con, "raw/prices", 0.2)
+    assert not result.passed  # e was unpriced already; c and d of a, b, c, d lost theirs
+    assert result.description.startswith(
+        "2 of 4 endpoints priced before this load are now answered unpriced (50%; "
+        "max_unpriced_share is 20%): c, d. Nothing was loaded."
+    )
+    loads.apply_prices(con, answer, gaps, load_id="r2", loaded_at=T0 + timedelta(1))
+    with loads.incoming(con, answer), loads.incoming(con, gaps, "unpriced"):
+        assert gate_result(con, "raw/prices", 0.2).passed  # accepted once, not counted again
+    with loads.incoming(con, answer), loads.incoming(con, no_gaps, "unpriced"):
+        assert gate_result(con, "raw/prices", 0.2).passed
+
+
+def test_catalogue_endpoints_without_a_price_or_an_unpriced_row_are_listed(con):
+    listed = frames.models_frame(
+        [{"endpoint_id": e, "has_metadata": False} for e in ("a", "b", "c", "d")]
+    )
+    loads.upsert_models(con, listed, load_id="r1", loaded_at=T0)
+    loads.apply_prices(con, prices(("a", 0.1)), frames.unpriced_frame(["b"]), load_id="r1",
+                       loaded_at=T0)  # fmt: skip
+    found = con.execute(warehouse.sql("checks/prices_cover_catalog")).fetchall()
+    assert found == [("c",), ("d",)]
 
 
 def test_cost_per_model_uses_the_list_price_in_force_on_each_day(con):
