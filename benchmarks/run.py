@@ -22,7 +22,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import warehouse
-from benchmarks import report, targets
+from benchmarks import bounds, report, targets
 from benchmarks.minimum import OPERATIONS, Minimum, Truth, minimum
 from benchmarks.server import RequestLog, recording_server
 from benchmarks.sync import (
@@ -37,7 +37,7 @@ from benchmarks.warehouse_bench import LoadResult, MartsResult, load_benchmark, 
 from pipelines.jobs import USAGE_LOOKBACK_DAYS
 from pipelines.sim import Faults, SimConfig, Simulation
 
-SCENARIOS = ("backfill", "incremental", "load", "memory", "marts")
+SCENARIOS = ("backfill", "incremental", "load", "memory", "marts", "bounds")
 
 
 @dataclass
@@ -103,6 +103,7 @@ class Results:
     load: LoadResult | None = None
     marts: MartsResult | None = None
     imports: tuple[float, float] | None = None
+    bounds: list[bounds.Bound] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -274,6 +275,11 @@ def run(options: Options, workroot: Path) -> Results:
         print(f"\n## load {load.rows:,} usage rows (generated in {load.generate_s:.1f} s)")
         print(f"loads.replace_days: {', '.join(f'{x:.2f}' for x in load.project_s)} s")
         print(f"DuckDB insert from Arrow: {', '.join(f'{x:.2f}' for x in load.duckdb_s)} s")
+    if "bounds" in wanted:
+        print("\n## time bounds the tests no longer assert (seconds)", flush=True)
+        results.bounds = bounds.measure(repeat=options.repeat)
+        for bound in results.bounds:
+            print(f"{bound.name}: {bound.seconds:.3f} ({bound.allowed})")
     return results
 
 

@@ -161,6 +161,15 @@ def checks(results: Results) -> list[tuple[str, str, bool]]:
     return out
 
 
+def bounds_table(results: Results) -> str:
+    """The time bounds that were test assertions (benchmarks/bounds.py), met or MISSED."""
+    rows = [
+        [b.name, f"{b.seconds:.3f} s", b.allowed, "met" if b.met else "MISSED"]
+        for b in results.bounds
+    ]
+    return table(["time bound (was a test assertion)", "measured", "allowed", "result"], rows)
+
+
 def summary(results: Results) -> str:
     parts = []
     if results.options.smoke:
@@ -180,4 +189,6 @@ def summary(results: Results) -> str:
     if found:
         rows = [[target, measured, "met" if met else "MISSED"] for target, measured, met in found]
         parts.append(table(["target", "measured", "result"], rows))
+    if results.bounds:
+        parts.append(bounds_table(results))
     return "\n\n".join(parts)

@@ -31,9 +31,9 @@ def _parse_day(value: str | None, name: str) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=name) from None
+        return settings.parse_day(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint=name) from None
 
 
 def resolve_window(start: str | None, end: str | None, *, default_days: int) -> tuple[date, date]:
@@ -66,7 +66,13 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def _sync(start: date, end: date, debug: bool) -> None:
-    from pipelines.guards import SyncBusyError, WarehouseUnusableError
+    from pipelines.guards import (
+        InstanceUnusableError,
+        SyncBusyError,
+        WarehouseUnusableError,
+        instance_failure,
+        settle_dagster_home,
+    )
     from pipelines.progress import show_client_warnings
     from pipelines.resources import from_environment
     from pipelines.runner import run_main_job
@@ -76,6 +82,11 @@ def _sync(start: date, end: date, debug: bool) -> None:
         fal.client()  # fail fast on configuration
     except (FalConfigError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
+    try:
+        home = settle_dagster_home()
+    except InstanceUnusableError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
     show_client_warnings()
     click.echo(
         f"falcost sync {start}..{end} from {settings.source_name()} "
@@ -95,6 +106,12 @@ def _sync(start: date, end: date, debug: bool) -> None:
         sys.exit(1)
     except WarehouseUnusableError as exc:
         click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except Exception as exc:
+        failure = instance_failure(exc, home)  # the instance's storage filled up mid-run
+        if failure is None or debug:
+            raise
+        click.echo(f"error: {failure}", err=True)
         sys.exit(2)
     click.echo(f"\nruns {', '.join(outcome.run_ids)}")
     click.echo(
@@ -191,9 +208,12 @@ def simulator(
 @click.argument("dagster_args", nargs=-1, type=click.UNPROCESSED)
 def ui(dagster_args: tuple[str, ...]) -> None:
     """Start `dagster dev` on the project's instance, so `falcost sync` runs show up."""
-    from pipelines.runner import settle_dagster_home
+    from pipelines.guards import InstanceUnusableError, settle_dagster_home
 
-    home = settle_dagster_home()
+    try:
+        home = settle_dagster_home()
+    except InstanceUnusableError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"dagster dev with DAGSTER_HOME={home}", err=True)
     beside_python = Path(sys.executable).with_name("dagster")
     dagster = str(beside_python) if beside_python.exists() else "dagster"

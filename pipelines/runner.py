@@ -3,37 +3,22 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 import click
 import dagster as dg
 
 from assets.checks import GATES
 from pipelines import settings
-from pipelines.guards import exclusive_sync, wait_for_warehouse
+from pipelines.guards import exclusive_sync, settle_dagster_home, wait_for_warehouse
 from pipelines.jobs import range_tags
 
 PID_TAG = "falcost/pid"
 SNAPSHOT_ASSETS = ("raw/models", "raw/prices", "raw/instance_snapshots", "marts/instance_status")
 DAY_ASSETS = ("raw/usage_daily", "raw/analytics_daily")
 MART_ASSETS = ("marts/cost_per_model", "marts/request_trends")
-
-
-def settle_dagster_home() -> str:
-    """``$DAGSTER_HOME``, or ``./.dagster_home`` (set in the environment) with ./dagster.yaml."""
-    home = os.environ.get(settings.DAGSTER_HOME)
-    if not home:
-        home = str(Path(settings.DEFAULT_DAGSTER_HOME).resolve())
-        os.environ[settings.DAGSTER_HOME] = home
-    Path(home).mkdir(parents=True, exist_ok=True)
-    config = Path("dagster.yaml")
-    if config.exists() and not (Path(home) / "dagster.yaml").exists():
-        shutil.copyfile(config, Path(home) / "dagster.yaml")
-    return home
 
 
 def dagster_instance() -> dg.DagsterInstance:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from datetime import date
+from pathlib import Path
 
 SOURCE = "FALCOST_SOURCE"
 FAL_KEY = "FAL_KEY"
@@ -25,6 +27,23 @@ DEFAULT_MAX_IN_FLIGHT = 8
 DEFAULT_SIMULATOR_SEED = 7
 # First day of the daily partitions; backfills cannot start earlier.
 HISTORY_START = date(2025, 1, 1)
+DAY_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+# The Dagster instance settings every falcost run needs, wherever it runs from; the repository's
+# dagster.yaml (read by `dagster dev` from the repository root) holds the same settings, and
+# tests/test_cli.py keeps the two equal.
+DAGSTER_INSTANCE_YAML = """\
+# Written by falcost into $DAGSTER_HOME (see pipelines/settings.py); edit freely, it is kept.
+telemetry:
+  enabled: false
+concurrency:
+  # Every asset that writes DuckDB is in the "duckdb" pool; one slot serialises the writers.
+  pools:
+    default_limit: 1
+  # Overlapping schedules queue instead of contending for the DuckDB file lock.
+  runs:
+    max_concurrent_runs: 1
+"""
 
 
 def source_name(env: Mapping[str, str] = os.environ) -> str:
@@ -41,6 +60,26 @@ def source_name(env: Mapping[str, str] = os.environ) -> str:
 
 def warehouse_path(env: Mapping[str, str] = os.environ) -> str:
     return env.get(WAREHOUSE) or DEFAULT_WAREHOUSE
+
+
+def dagster_home(env: Mapping[str, str] = os.environ) -> Path:
+    """``$DAGSTER_HOME``, else ``./.dagster_home``, as an absolute path (Dagster wants one)."""
+    return Path(env.get(DAGSTER_HOME) or DEFAULT_DAGSTER_HOME).expanduser().absolute()
+
+
+def parse_day(value: str) -> date:
+    """A UTC day written ``YYYY-MM-DD``, and no other way.
+
+    Python 3.11's ``date.fromisoformat`` also reads ``20260801`` and ``2026-W31-1``; a day
+    typed by mistake must be refused, not turned into another window. Raises ``ValueError``.
+    """
+    problem = f"{value!r} is not a date (YYYY-MM-DD)"
+    if not DAY_FORMAT.fullmatch(value):
+        raise ValueError(problem)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(problem) from None
 
 
 def int_setting(env: Mapping[str, str], name: str, default: int) -> int:

@@ -1,17 +1,22 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
+from pipelines import settings
 from pipelines.cli import main
 from pipelines.sim import SIM_FAL_KEY, SimConfig, Simulation
 
 YESTERDAY = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
@@ -21,6 +26,8 @@ YESTERDAY = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
         (["--end", "2999-01-01"], "is not a complete UTC day"),
         (["--start", "2015-01-01", "--end", "2025-01-05"], "before the first partition"),
         (["--start", "yesterday"], "is not a date"),
+        (["--start", "20260801"], "'20260801' is not a date (YYYY-MM-DD)"),  # basic ISO 8601
+        (["--end", "2026-W31-1"], "'2026-W31-1' is not a date (YYYY-MM-DD)"),  # ISO week date
     ],
 )
 def test_bad_dates_exit_2_before_any_request(args, message):
@@ -47,9 +54,12 @@ def test_plain_http_to_a_remote_host_exits_2(monkeypatch):
 def test_sync_then_sql_and_report_on_the_simulator(monkeypatch, tmp_path):
     path = str(tmp_path / "w.duckdb")
     monkeypatch.setenv("FALCOST_WAREHOUSE", path)
+    monkeypatch.delenv("DAGSTER_HOME")
+    monkeypatch.chdir(tmp_path)  # not the repository root: its dagster.yaml is not at hand
     runner = CliRunner()
     synced = runner.invoke(main, ["sync", "--start", "2026-09-01", "--end", "2026-09-02"])
     assert synced.exit_code == 0, synced.output
+    assert_project_instance_settings(tmp_path / ".dagster_home")
     assert "raw/usage_daily" in synced.output and "marts/cost_per_model" in synced.output
     counted = runner.invoke(
         main, ["sql", "select count(distinct usage_date) as days from raw.usage_daily"]
@@ -59,6 +69,34 @@ def test_sync_then_sql_and_report_on_the_simulator(monkeypatch, tmp_path):
     assert refused.exit_code == 1 and "read-only" in refused.output
     report = runner.invoke(main, ["report"])
     assert report.exit_code == 0 and "Top models by cost" in report.output
+
+
+def assert_project_instance_settings(home: Path) -> None:
+    """The instance at ``home`` has the project's settings: no telemetry, one DuckDB writer."""
+    import dagster as dg
+    from dagster._core.instance import InstanceRef
+
+    assert os.environ["DAGSTER_HOME"] == str(home)
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+        assert instance.telemetry_enabled is False
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+        assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
+
+
+def test_the_repositorys_dagster_yaml_and_the_settings_falcost_writes_agree():
+    written = yaml.safe_load(settings.DAGSTER_INSTANCE_YAML)
+    assert written == yaml.safe_load((REPO / "dagster.yaml").read_text())
+
+
+def test_falcost_keeps_a_dagster_yaml_it_finds_in_dagster_home(monkeypatch, tmp_path):
+    from pipelines.guards import settle_dagster_home
+
+    (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: true\n")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
+
+    assert settle_dagster_home() == tmp_path
+    assert (tmp_path / "dagster.yaml").read_text() == "telemetry:\n  enabled: true\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dagster.yaml"]  # no probe left
 
 
 def test_api_model_prints_json_from_the_simulator_and_fails_on_unknown_ids():
@@ -71,7 +109,7 @@ def test_api_model_prints_json_from_the_simulator_and_fails_on_unknown_ids():
 
 def test_api_start_on_the_fal_dialect_is_refused_before_any_request():
     result = CliRunner().invoke(main, ["api", "instances", "start", "inst_1"])
-    assert result.exit_code == 1 and "not supported by the 'simulator' source" in result.output
+    assert result.exit_code == 2 and "not supported by the 'simulator' source" in result.output
 
 
 def test_a_second_sync_on_the_same_warehouse_is_refused_at_once(monkeypatch, tmp_path):

@@ -505,6 +505,22 @@ class FalClient:
         await run_all(one(batch, lo, hi) for lo, hi in windows for batch in batches)
         return out
 
+    @staticmethod
+    def _metric_records(
+        series: list[Any], metrics: Sequence[str], where: str, dates: records.BucketDates
+    ) -> list[records.Record]:
+        out: list[records.Record] = []
+        for bucket in series:
+            if not isinstance(bucket, dict):
+                raise FalResponseError(f"{where}: a time_series bucket is not an object")
+            day = dates(bucket.get("bucket"))
+            for item in bucket.get("results") or ():
+                if not isinstance(item, dict) or not isinstance(item.get("endpoint_id"), str):
+                    raise FalResponseError(f"{where}: an item has no 'endpoint_id'")
+                record = {"metric_date": day, "endpoint_id": item["endpoint_id"]}
+                out.append(record | {metric: item.get(metric) for metric in metrics})
+        return out
+
     async def analytics_of(
         self,
         start: date,
@@ -529,17 +545,7 @@ class FalClient:
             dates = records.BucketDates(where)
             params = self._window_params(lo, hi, expand) + [("endpoint_id", e) for e in batch]
             async for body in self._pages(path, params, collection="time_series", what=what):
-                for bucket in body["time_series"]:
-                    if not isinstance(bucket, dict):
-                        raise FalResponseError(f"{where}: a time_series bucket is not an object")
-                    day = dates(bucket.get("bucket"))
-                    for item in bucket.get("results") or ():
-                        if not isinstance(item, dict) or not isinstance(
-                            item.get("endpoint_id"), str
-                        ):
-                            raise FalResponseError(f"{where}: an item has no 'endpoint_id'")
-                        values = {metric: item.get(metric) for metric in metrics}
-                        out.append({"metric_date": day, "endpoint_id": item["endpoint_id"]} | values)
+                out.extend(self._metric_records(body["time_series"], metrics, where, dates))
 
         ids = list(endpoint_ids)
         if not ids and not self._lowcode():

@@ -2,8 +2,10 @@
 
 tests/test_cli.py::test_bad_dates_exit_2_before_any_request covers an end before the start,
 a far-future end, a start before the first partition (a 10-year range) and a word instead of
-a date. Here: more malformed dates, today's (incomplete) day, proof that the simulator saw no
-request and no warehouse was created, and the exit status of a real process.
+a date. Here: more malformed dates (also the other ISO 8601 forms Python 3.11 reads, such as
+``20260801`` and ``2026-W31-1``: only YYYY-MM-DD is a day), today's (incomplete) day, proof
+that the simulator saw no request and no warehouse was created, and the exit status of a
+real process. ``falcost api``'s bad input is in tests/test_cli_api.py.
 """
 
 from __future__ import annotations
@@ -26,11 +28,27 @@ TODAY = datetime.now(UTC).date()  # the CLI judges "complete day" by the real cl
         (["--end", "2026-13-01"], "'2026-13-01' is not a date (YYYY-MM-DD)"),
         (["--start", ""], "'' is not a date (YYYY-MM-DD)"),
         (["--start", "2026-09-01'; drop table raw.usage_daily; --"], "is not a date"),
+        (["--start", "20260801"], "'20260801' is not a date (YYYY-MM-DD)"),
+        (["--end", "2026-W31-1"], "'2026-W31-1' is not a date (YYYY-MM-DD)"),
+        (["--start", "2026-09-01T00:00"], "'2026-09-01T00:00' is not a date (YYYY-MM-DD)"),
+        (["--start", "２０２６-０９-０１"], "is not a date (YYYY-MM-DD)"),  # full-width digits
         (["--end", TODAY.isoformat()], "is not a complete UTC day yet"),
         (["--start", TODAY.isoformat()], f"--start {TODAY} is after --end"),
         (["--start", "2016-01-01", "--end", "2026-01-01"], "is before the first partition"),
     ],
-    ids=["feb-30", "month-13", "empty", "sql", "today", "start-today", "ten-years"],
+    ids=[
+        "feb-30",
+        "month-13",
+        "empty",
+        "sql",
+        "basic-iso",
+        "week-date",
+        "a-time",
+        "full-width",
+        "today",
+        "start-today",
+        "ten-years",
+    ],
 )
 def test_bad_dates_exit_2_with_one_error_line_and_nothing_sent(
     account, url, tmp_path, monkeypatch, args, message

@@ -6,11 +6,14 @@ test_a_sync_waits_for_another_process_to_release_the_warehouse and
 test_a_sync_gives_up_clearly_when_the_warehouse_stays_held. A second sync on the same
 warehouse is refused at once: tests/test_cli.py::
 test_a_second_sync_on_the_same_warehouse_is_refused_at_once (a lock held in the test process).
-Here the holder arrives in the middle of a run, and two real syncs race.
+Here the holder arrives in the middle of a run, two real syncs race, and a second sync that
+reaches the same file by another name (a symlink to it or to its folder, a hard link) is
+refused like one that uses the same name.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -19,7 +22,10 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from pipelines.cli import main
+from pipelines.guards import SyncBusyError, exclusive_sync
 from pipelines.sim import Faults, Simulation
 from tests.reliability.harness import (
     REPO,
@@ -29,6 +35,7 @@ from tests.reliability.harness import (
     falcost_command,
     query,
     run,
+    snapshot,
     sync_args,
     sync_env,
 )
@@ -129,3 +136,53 @@ def test_two_syncs_started_at_once_one_runs_and_the_other_is_refused(
     # the synced template's run, and the winner's snapshot and day runs; nothing interleaved
     assert runs == [(3,)]
     assert_exact(synced, account)
+
+
+def other_names(path: Path, tmp_path: Path) -> dict[str, Path]:
+    """Three more names of the warehouse file ``path``."""
+    (tmp_path / "links").mkdir()
+    names = {
+        "symlink": tmp_path / "links" / "symlink.duckdb",
+        "folder-symlink": tmp_path / "links" / "folder" / path.name,
+        "hard-link": tmp_path / "links" / "hard.duckdb",
+    }
+    names["symlink"].symlink_to(path)
+    names["folder-symlink"].parent.symlink_to(path.parent, target_is_directory=True)
+    names["hard-link"].hardlink_to(path)
+    return names
+
+
+def refused_while_held(held: Path, second: Path) -> bool:
+    """Whether a sync of ``second`` is refused while one of ``held`` runs."""
+    with exclusive_sync(str(held)):
+        try:
+            with exclusive_sync(str(second)):
+                return False
+        except SyncBusyError:
+            return True
+
+
+@pytest.mark.parametrize("name", ["symlink", "folder-symlink", "hard-link"])
+def test_a_sync_through_another_name_of_the_same_file_is_refused_at_once(synced, tmp_path, name):
+    other = other_names(synced, tmp_path)[name]
+
+    assert refused_while_held(synced, other)
+    assert refused_while_held(other, synced)
+    assert not refused_while_held(synced, tmp_path / "another.duckdb")  # another file is free
+
+
+def test_falcost_sync_on_a_symlink_to_a_warehouse_being_synced_exits_1_untouched(
+    account, url, synced, tmp_path, monkeypatch
+):
+    link = other_names(synced, tmp_path)["symlink"]
+    for key, value in sync_env(url, link, tmp_path / "home").items():
+        monkeypatch.setenv(key, value)
+    before = snapshot(synced)
+
+    with exclusive_sync(str(synced)):
+        result = CliRunner().invoke(main, sync_args())
+
+    assert result.exit_code == 1, result.output
+    assert f"error: another falcost sync (pid {os.getpid()}) is writing {link}" in result.output
+    assert account.stats["requests"] == 0
+    assert snapshot(synced) == before

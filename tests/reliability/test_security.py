@@ -1,6 +1,10 @@
 """Secrets stay out of every log, message, event and table; hostile names stay data; the
 simulator listens on loopback only.
 
+``falcost sql`` and ``falcost report`` open a session that touches the warehouse file and
+nothing else: no file read or written elsewhere, no extension installed or loaded, no setting
+changed back.
+
 Extends tests/assets/test_main_job.py::test_secrets_reach_neither_the_warehouse_nor_the_event_log
 (successful runs and one 401, event log and warehouse) with DEBUG-level logs, runs that hit
 429s, 5xx and resets on both dialects (the proxy token travels in the query string), 401s on
@@ -18,7 +22,10 @@ from pathlib import Path
 import dagster as dg
 import httpx
 import pytest
+from click.testing import CliRunner
 
+import warehouse
+from pipelines.cli import main
 from pipelines.sim import SIM_FAL_KEY, SIM_LOWCODE_TOKEN, Faults, Simulation, serving
 from pipelines.sim import server as sim_server
 from pipelines.sim.faults import HOSTILE_ID_SUFFIX, hostile_id, hostile_label
@@ -145,3 +152,55 @@ def test_the_simulator_listens_on_loopback_only():
         for address in outside:  # this host's other addresses: nothing listens there
             with pytest.raises(httpx.ConnectError):
                 httpx.get(f"http://{address}:{port}/v1/models", timeout=2)
+
+
+@pytest.fixture
+def sql_session(tmp_path, monkeypatch) -> Path:
+    """A warehouse with its tables, and an empty folder nothing may write into."""
+    path = tmp_path / "falcost.duckdb"
+    con = warehouse.connect(path)
+    warehouse.apply_ddl(con)
+    con.close()
+    monkeypatch.setenv("FALCOST_WAREHOUSE", str(path))
+    (tmp_path / "out").mkdir()
+    return tmp_path / "out"
+
+
+@pytest.mark.parametrize(
+    ("query", "refusal"),
+    [
+        ("copy (select 42 as answer) to '{out}/copy.csv'", "Permission Error"),
+        ("copy raw.models to '{out}/models.parquet' (format parquet)", "Permission Error"),
+        ("export database '{out}/export'", "Permission Error"),
+        ("select * from read_text('/etc/passwd')", "Permission Error"),
+        ("select * from read_csv('/etc/passwd')", "Permission Error"),
+        ("select * from read_blob('/etc/hostname')", "Permission Error"),
+        ("select * from glob('/etc/*')", "Permission Error"),
+        ("select * from '/etc/passwd'", "does not exist"),
+        ("attach '{out}/other.duckdb' as other", "Permission Error"),
+        ("install httpfs from '{out}'", "Permission Error"),
+        ("load httpfs", "disabled"),
+        ("set enable_external_access = true", "the configuration has been locked"),
+        ("set autoload_known_extensions = true", "the configuration has been locked"),
+        ("reset lock_configuration", "the configuration has been locked"),
+        ("set temp_directory = '{out}/spill'", "the configuration has been locked"),
+    ],
+)
+def test_a_sql_session_touches_nothing_but_the_warehouse(sql_session, query, refusal):
+    out = sql_session
+
+    result = CliRunner().invoke(main, ["sql", query.format(out=out)])
+
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("error: ") and refusal in result.output, result.output
+    assert list(out.iterdir()) == []
+
+
+def test_a_sql_session_still_answers_questions_and_the_report_runs(sql_session):
+    counted = CliRunner().invoke(
+        main, ["sql", "select count(*) as n, current_setting('TimeZone') as tz from raw.models"]
+    )
+    report = CliRunner().invoke(main, ["report"])
+
+    assert counted.exit_code == 0 and "UTC" in counted.output, counted.output
+    assert report.exit_code == 0 and "Top models by cost" in report.output, report.output

@@ -7,7 +7,6 @@ tests/fal/test_client.py::test_a_5xx_that_never_ends_fails_after_the_bounded_att
 from __future__ import annotations
 
 import asyncio
-import time
 
 import httpx
 import pytest
@@ -38,7 +37,6 @@ def test_a_5xx_burst_is_retried_and_loads_exactly(account, url, synced):
 
 def test_a_5xx_that_never_ends_fails_the_days_clearly_and_a_re_run_heals(account, url, synced):
     outage = Faults(always_500_paths=("/models/usage",))
-    started = time.monotonic()
 
     [failures] = fails_cleanly_then_heals(account, url, synced, outage)
 
@@ -48,7 +46,6 @@ def test_a_5xx_that_never_ends_fails_the_days_clearly_and_a_re_run_heals(account
         in (failures["raw__usage_daily"])
     )
     assert account.stats["/v1/models/usage"] <= 3 * 8 + 3  # 3 one-day windows, 8 tries each
-    assert time.monotonic() - started < 20
 
 
 def test_slow_answers_and_resets_mid_body_are_retried_and_load_exactly(account, url, synced):
@@ -81,13 +78,11 @@ def test_a_server_that_never_answers_whole_fails_after_bounded_time(faults, erro
         async with FalClient(source, retry=policy, timeout=httpx.Timeout(read_timeout)) as c:
             await c.usage(FIRST, FIRST.replace(day=2))
 
-    started = time.monotonic()
     with serving(sim) as root, pytest.raises(FalTransportError) as caught:
         asyncio.run(usage(root))
-    elapsed = time.monotonic() - started
 
     assert f"GET /models/usage (usage 2026-09-01..2026-09-01 page 1) failed: {error}" in str(
         caught.value
     )
+    # bounded in tries; the seconds they take are measured by benchmarks/bounds.py
     assert sim.stats["/v1/models/usage"] == policy.max_attempts
-    assert elapsed < policy.max_attempts * (read_timeout + policy.max_backoff) + 1.5

@@ -1,4 +1,5 @@
-"""Scenario 14: the warehouse path cannot be written, or the disk fills up during a load.
+"""Scenario 14: the warehouse path cannot be written, or the disk fills up during a load; the
+Dagster instance folder ($DAGSTER_HOME) is full, read-only, or fills up during a sync.
 
 Tests run as root, and root ignores file modes, so a read-only warehouse cannot be made with
 chmod. Paths that refuse every user stand in for it (a regular file where a folder is expected,
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -173,3 +175,54 @@ def test_a_failed_load_leaves_no_connection_open_on_the_warehouse(account, url, 
         duckdb.connect(str(full_disk), read_only=True).close()
     finally:
         gc.enable()
+
+
+def fill(folder: Path) -> None:
+    """Write into ``folder`` until its file system has no byte left."""
+    with open(folder / "filler", "wb", buffering=0) as handle:
+        try:
+            while True:
+                handle.write(bytes(4096))
+        except OSError:
+            pass
+
+
+@pytest.fixture
+def unusable_home(request, tmp_path) -> Iterator[tuple[Path, str]]:
+    """A DAGSTER_HOME of the kind ``request.param`` names, and the reason a sync must give."""
+    kind = request.param
+    size = 600 * 1024 if kind == "fills-during-the-sync" else 64 * 1024
+    with tmpfs(tmp_path / "home", size) as folder:
+        if kind == "full":
+            fill(folder)
+            yield folder, "No space left on device"
+        elif kind == "read-only":
+            remount(folder, "ro")
+            yield folder, "Read-only file system"
+        else:  # room for the settings and the probe, not for the run history: SQLite's words
+            yield folder, "database or disk is full|disk I/O error|No space left on device"
+
+
+@pytest.mark.parametrize(
+    "unusable_home", ["full", "read-only", "fills-during-the-sync"], indirect=True
+)
+def test_an_unusable_dagster_home_ends_in_one_line_naming_the_cause_and_the_folder(
+    account, url, tmp_path, monkeypatch, unusable_home
+):
+    home, reason = unusable_home
+    warehouse = tmp_path / "falcost.duckdb"
+    for name, value in sync_env(url, warehouse, home).items():
+        monkeypatch.setenv(name, value)
+
+    result = CliRunner().invoke(main, sync_args())
+
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+    assert "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.lower().startswith("error")]
+    assert len(errors) == 1, result.output
+    head, _, cause = errors[0].partition(" (DAGSTER_HOME): ")
+    assert head == f"error: cannot use the Dagster instance at {home}", errors[0]
+    hint = "; free space there or set DAGSTER_HOME to a writable folder"
+    assert re.fullmatch(f"({reason}){hint}", cause), errors[0]
+    if "|" not in reason:  # full or read-only: found by the probe, before any request
+        assert account.stats["requests"] == 0 and not warehouse.exists()

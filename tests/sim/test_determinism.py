@@ -1,6 +1,9 @@
-"""Same seed, same request, same bytes; any day can be produced alone, and fast."""
+"""Same seed, same request, same bytes; any day can be produced alone.
 
-import time
+How fast days are generated and served is measured by the benchmark
+(``python -m benchmarks.run --only bounds``), not asserted here.
+"""
+
 from datetime import date, timedelta
 
 from pipelines.sim import SimConfig, Simulation
@@ -43,27 +46,18 @@ def test_a_day_does_not_depend_on_the_days_generated_before_it():
     assert alone.analytics_items(day) == warmed.analytics_items(day)
 
 
-def test_a_90_day_window_of_300_endpoints_is_generated_in_well_under_100_ms():
+def test_a_90_day_window_of_300_endpoints_is_generated():
     days = [date(2026, 8, 1) + timedelta(days=n) for n in range(90)]
-    timings = []
-    for _ in range(3):  # best of three fresh simulations: nothing cached, little noise
-        sim = Simulation(SimConfig(today=date(2026, 11, 25)))
-        started = time.perf_counter()
-        records = sum(len(sim.day_records(day)) for day in days)
-        timings.append(time.perf_counter() - started)
+    sim = Simulation(SimConfig(today=date(2026, 11, 25)))
 
-    assert records > 20_000
-    assert min(timings) < 0.1
+    assert sum(len(sim.day_records(day)) for day in days) > 20_000
 
 
-def test_a_full_90_day_usage_pull_stays_fast(make_client):
+def test_a_full_90_day_usage_pull_is_served(make_client):
     client = make_client()
     params = {"start": "2026-08-01", "end": "2026-10-30", "timeframe": "day", "limit": 1000,
               "expand": "time_series,auth_method"}  # fmt: skip
 
-    started = time.perf_counter()
     pages = client.fal_pages("/models/usage", params)
-    elapsed = time.perf_counter() - started
 
     assert sum(len(client.series_items(p)) for p in pages) > 60_000
-    assert elapsed < 5.0
