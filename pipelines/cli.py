@@ -170,38 +170,16 @@ def sql(query: str, max_rows: int) -> None:
     sys.exit(print_query(settings.warehouse_path(), query, max_rows=max_rows))
 
 
-@main.command()
-@click.option("--port", default=8765, show_default=True)
-@click.option("--seed", default=settings.DEFAULT_SIMULATOR_SEED, show_default=True)
-@click.option("--latency-ms", default=0, show_default=True, help="Added to every response.")
-@click.option("--max-in-flight", type=int, help="Answer 429 past this many requests at once.")
-@click.option("--scenario", default="none", show_default=True, help="A named fault scenario.")
-def simulator(
-    port: int, seed: int, latency_ms: int, max_in_flight: int | None, scenario: str
-) -> None:
-    """Serve the simulated fal Platform API on 127.0.0.1 until Ctrl-C."""
-    import dataclasses
-    import time
+@main.command(
+    context_settings={"ignore_unknown_options": True, "help_option_names": []},
+    add_help_option=False,
+)
+@click.argument("simulator_args", nargs=-1, type=click.UNPROCESSED)
+def simulator(simulator_args: tuple[str, ...]) -> None:
+    """Serve the simulated fal Platform API on 127.0.0.1 until Ctrl-C (--help for options)."""
+    from pipelines.sim.__main__ import main as serve
 
-    from pipelines.sim import SCENARIOS, SIM_FAL_KEY, SIM_LOWCODE_TOKEN, SimConfig, serving
-
-    if scenario not in SCENARIOS:
-        raise click.BadParameter(f"choose one of {', '.join(SCENARIOS)}", param_hint="--scenario")
-    faults = dataclasses.replace(SCENARIOS[scenario], latency_s=latency_ms / 1000)
-    if max_in_flight is not None:
-        faults = dataclasses.replace(faults, max_in_flight=max_in_flight)
-    with serving(SimConfig(seed=seed, faults=faults), port=port) as url:
-        click.echo(f"simulated fal Platform API on {url}")
-        click.echo(f"  fal dialect:        FAL_API_BASE_URL={url}/v1 FAL_KEY={SIM_FAL_KEY}")
-        click.echo(
-            f"  lowcodeapi dialect: LOWCODEAPI_BASE_URL={url}/falai "
-            f"LOWCODEAPI_TOKEN={SIM_LOWCODE_TOKEN}"
-        )
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            click.echo("stopped")
+    serve(["--prog", "falcost simulator", *simulator_args])
 
 
 @main.command(context_settings={"ignore_unknown_options": True})

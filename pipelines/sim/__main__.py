@@ -1,8 +1,10 @@
-"""``python -m pipelines.sim``: serve the simulated fal API on loopback until Ctrl-C."""
+"""``falcost simulator`` (or ``python -m pipelines.sim``): serve the simulated fal API on
+loopback until Ctrl-C."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 import threading
 from dataclasses import replace
 from datetime import date
@@ -12,8 +14,8 @@ from .faults import SCENARIOS
 from .server import serving
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m pipelines.sim", description=__doc__)
+def _parser(prog: str = "python -m pipelines.sim") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--today", type=date.fromisoformat, help="YYYY-MM-DD (default: UTC today)")
@@ -31,7 +33,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def config_from_args(argv: list[str] | None = None) -> tuple[SimConfig, int]:
-    args = _parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    prog = "python -m pipelines.sim"
+    if argv[:1] == ["--prog"]:  # `falcost simulator` names itself in usage and errors
+        prog, argv = argv[1], argv[2:]
+    args = _parser(prog).parse_args(argv)
     faults: Faults = SCENARIOS[args.scenario]
     if args.latency_ms:
         faults = replace(faults, latency_s=args.latency_ms / 1000)

@@ -1,12 +1,21 @@
 """The simulator on loopback: ``serving()`` with a sync client, and the module's CLI."""
 
+import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
 
-from pipelines.sim import SIM_FAL_KEY, SIM_LOWCODE_TOKEN, SimConfig, Simulation, serving
+from pipelines.sim import (
+    SIM_FAL_KEY,
+    SIM_LOWCODE_TOKEN,
+    Latitude,
+    SimConfig,
+    Simulation,
+    serving,
+)
 from pipelines.sim.__main__ import config_from_args
 
 
@@ -47,3 +56,41 @@ def test_the_simulator_imports_no_other_project_module():
     )
 
     assert result.stdout.strip() == "['pipelines']"
+
+
+def test_falcost_simulator_is_the_same_command_with_the_same_options():
+    """One simulator CLI: ``falcost simulator`` hands its arguments to this module's parser."""
+    falcost = Path(sys.executable).with_name("falcost")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [str(falcost), "simulator", "--port", str(port), "--latitude", "3", "--scenario", "slow"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        banner = [server.stdout.readline() for _ in range(2)]
+        answer = httpx.get(
+            f"http://127.0.0.1:{port}/falai/v1/models",
+            params={"api_token": SIM_LOWCODE_TOKEN, "limit": 100, "offset": 0},
+            timeout=10,
+        )
+    finally:
+        server.terminate()
+        server.communicate(timeout=10)
+    assert f"on http://127.0.0.1:{port}" in banner[0]
+    assert banner[1].split(":", 1)[1].strip() == Latitude.from_seed(3).describe()
+    body = answer.json()
+    body = body.get("result", body)
+    assert len(body["models"]) == 100
+    assert body["next_cursor"] is None and body["has_more"] is True  # latitude 3's proxy
+
+
+def test_falcost_simulator_refuses_an_unknown_scenario_in_one_line():
+    falcost = Path(sys.executable).with_name("falcost")
+    result = subprocess.run(
+        [str(falcost), "simulator", "--scenario", "nope"], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "falcost simulator: error: argument --scenario: invalid choice: 'nope'" in result.stderr
