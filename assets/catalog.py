@@ -12,17 +12,17 @@ import dagster as dg
 from pydantic import Field
 
 from assets.checks import GATES, check_results, check_specs, gate_result, refusal
-from pipelines import frames
+from pipelines import fetches, frames
 from pipelines.metadata import table_metadata
 from pipelines.resources import FalPlatformResource, WarehouseResource
-from pipelines.schemas import RawModels, RawPrices
 from pipelines.validation import validate
 from warehouse import loads
+from warehouse.tables import MODELS, PRICES
 
 
 class CatalogConfig(dg.Config):
     max_catalog_shrink: float = Field(
-        default=GATES["raw/models"].default,
+        default=GATES[MODELS.path].default,
         ge=0.0,
         le=1.0,
         description=(
@@ -34,7 +34,7 @@ class CatalogConfig(dg.Config):
 
 class PricesConfig(dg.Config):
     max_unpriced_share: float = Field(
-        default=GATES["raw/prices"].default,
+        default=GATES[PRICES.path].default,
         ge=0.0,
         le=1.0,
         description=(
@@ -45,8 +45,8 @@ class PricesConfig(dg.Config):
 
 
 @dg.asset(
-    key=["raw", "models"],
-    check_specs=check_specs("raw/models"),
+    key=MODELS.asset_key,
+    check_specs=check_specs(MODELS.path),
     group_name="catalog",
     kinds={"duckdb", "polars"},
     pool="duckdb",
@@ -62,27 +62,27 @@ def raw_models(
     fal: FalPlatformResource,
     warehouse: WarehouseResource,
 ) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult]:
-    records, stats = fal.run(lambda client: client.models())
-    frame = validate(frames.models_frame(records), RawModels, "raw.models")
+    records, stats = fal.fetch(fetches.models())
+    frame = validate(frames.models_frame(records), MODELS)
     context.log.info(f"catalogue: {frame.height} endpoints from {stats['requests']} requests")
     with warehouse.get_connection() as con:
         with loads.incoming(con, frame):
-            shrink = gate_result(con, "raw/models", config.max_catalog_shrink)
+            shrink = gate_result(con, MODELS.path, config.max_catalog_shrink)
         if not shrink.passed:
             yield shrink
-            raise refusal("raw/models", shrink)
+            raise refusal(MODELS.path, shrink)
         written = loads.upsert_models(
             con, frame, load_id=context.run.run_id, loaded_at=datetime.now(UTC)
         )
         yield dg.MaterializeResult(
-            metadata=table_metadata(con, "raw.models", written=written, **stats),
+            metadata=table_metadata(con, MODELS.name, written=written, **stats),
             check_results=[shrink],
         )
 
 
 @dg.asset(
-    key=["raw", "prices"],
-    check_specs=check_specs("raw/prices"),
+    key=PRICES.asset_key,
+    check_specs=check_specs(PRICES.path),
     deps=[raw_models],
     group_name="catalog",
     kinds={"duckdb", "polars"},
@@ -114,8 +114,8 @@ def raw_prices(
         ]
     if not endpoint_ids:
         raise dg.Failure("raw.models is empty: materialize raw/models before raw/prices")
-    result, stats = fal.run(lambda client: client.pricing(endpoint_ids, suspects=suspects))
-    prices = validate(frames.prices_frame(result.prices), RawPrices, "raw.prices")
+    result, stats = fal.fetch(fetches.prices(endpoint_ids, suspects))
+    prices = validate(frames.prices_frame(result.prices), PRICES)
     context.log.info(
         f"prices: {prices.height} priced, {len(result.unpriced)} unpriced endpoints, "
         f"{stats['requests']} requests"
@@ -123,21 +123,21 @@ def raw_prices(
     unpriced = frames.unpriced_frame(result.unpriced)
     with warehouse.get_connection() as con:
         with loads.incoming(con, prices), loads.incoming(con, unpriced, "unpriced"):
-            collapse = gate_result(con, "raw/prices", config.max_unpriced_share)
+            collapse = gate_result(con, PRICES.path, config.max_unpriced_share)
         if not collapse.passed:
             yield collapse
-            raise refusal("raw/prices", collapse)
+            raise refusal(PRICES.path, collapse)
         changes = loads.apply_prices(
             con, prices, unpriced, load_id=context.run.run_id, loaded_at=datetime.now(UTC)
         )
         yield dg.MaterializeResult(
             metadata=table_metadata(
                 con,
-                "raw.prices",
+                PRICES.name,
                 written=changes["opened"],
                 closed=changes["closed"],
                 unpriced=len(result.unpriced),
                 **stats,
             ),
-            check_results=[collapse, *check_results(con, "raw/prices")],
+            check_results=[collapse, *check_results(con, PRICES.path)],
         )

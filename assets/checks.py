@@ -26,6 +26,7 @@ import dagster as dg
 import duckdb
 
 from warehouse import sql
+from warehouse.tables import ANALYTICS_DAILY, MODELS, PRICES, USAGE_DAILY
 
 FRESHNESS = "usage_daily_freshness"
 FRESHNESS_MAX_LAG_DAYS = 3  # usage is re-pulled for 3 days after yesterday; older means stale
@@ -76,11 +77,9 @@ class ShareGate:
 Check = ZeroCheck | ListCheck
 
 CHECKS: dict[str, list[Check]] = {
-    "raw/usage_daily": [
+    USAGE_DAILY.path: [
         ZeroCheck(
-            "usage_daily_grain_unique",
-            "No two rows share (usage_date, endpoint_id, unit, unit_price, percent_discount, "
-            "auth_method).",
+            "usage_daily_grain_unique", f"No two rows share ({', '.join(USAGE_DAILY.grain)})."
         ),
         ZeroCheck(
             "usage_daily_money_non_negative", "Quantities, prices and costs are never negative."
@@ -102,8 +101,11 @@ CHECKS: dict[str, list[Check]] = {
             windowed=True,
         ),
     ],
-    "raw/analytics_daily": [
-        ZeroCheck("analytics_daily_grain_unique", "No two rows share (metric_date, endpoint_id)."),
+    ANALYTICS_DAILY.path: [
+        ZeroCheck(
+            "analytics_daily_grain_unique",
+            f"No two rows share ({', '.join(ANALYTICS_DAILY.grain)}).",
+        ),
         ListCheck(
             "analytics_daily_endpoints_in_catalog",
             "Every endpoint with requests on the days loaded is in raw.models (a warning).",
@@ -112,7 +114,7 @@ CHECKS: dict[str, list[Check]] = {
             windowed=True,
         ),
     ],
-    "raw/prices": [
+    PRICES.path: [
         ZeroCheck("prices_one_current", "At most one current price per endpoint, no overlaps."),
         ListCheck(
             "prices_cover_catalog",
@@ -139,7 +141,7 @@ CHECKS: dict[str, list[Check]] = {
 }
 
 GATES: dict[str, ShareGate] = {
-    "raw/models": ShareGate(
+    MODELS.path: ShareGate(
         "models_catalog_not_shrunk",
         "The catalogue does not lose more than max_catalog_shrink of the endpoints the "
         "previous load listed; past it nothing is loaded.",
@@ -148,7 +150,7 @@ GATES: dict[str, ShareGate] = {
         setting="max_catalog_shrink",
         env="FALCOST_MAX_CATALOG_SHRINK",
     ),
-    "raw/prices": ShareGate(
+    PRICES.path: ShareGate(
         "prices_not_collapsed",
         "No more than max_unpriced_share of the endpoints priced before this load are now "
         "answered unpriced; past it nothing is loaded.",
@@ -182,7 +184,7 @@ def check_specs(asset: str) -> list[dg.AssetCheckSpec]:
         specs.append(
             dg.AssetCheckSpec(gate.name, asset=key, description=gate.description, blocking=True)
         )
-    if asset == "raw/usage_daily":
+    if asset == USAGE_DAILY.path:
         specs.append(
             dg.AssetCheckSpec(
                 FRESHNESS,
@@ -236,7 +238,7 @@ def check_results(
                 check_name=check.name, passed=failing == 0, metadata={"failing": float(failing)}
             )
         )
-    if asset == "raw/usage_daily":
+    if asset == USAGE_DAILY.path:
         lag = con.execute(sql(f"checks/{FRESHNESS}")).fetchall()[0][0]
         results.append(
             dg.AssetCheckResult(

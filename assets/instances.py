@@ -4,16 +4,16 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from pipelines import frames
+from pipelines import fetches, frames
 from pipelines.metadata import table_metadata
 from pipelines.resources import FalPlatformResource, WarehouseResource
-from pipelines.schemas import RawInstanceSnapshots
 from pipelines.validation import validate
 from warehouse import loads
+from warehouse.tables import INSTANCE_SNAPSHOTS
 
 
 @dg.asset(
-    key=["raw", "instance_snapshots"],
+    key=INSTANCE_SNAPSHOTS.asset_key,
     group_name="compute",
     kinds={"duckdb", "polars"},
     pool="duckdb",
@@ -26,10 +26,8 @@ def raw_instance_snapshots(
     context: dg.AssetExecutionContext, fal: FalPlatformResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     snapshot_at = datetime.now(UTC).replace(microsecond=0)
-    records, stats = fal.run(lambda client: client.instances())
-    frame = validate(
-        frames.instances_frame(records), RawInstanceSnapshots, "raw.instance_snapshots"
-    )
+    records, stats = fal.fetch(fetches.instances())
+    frame = validate(frames.instances_frame(records), INSTANCE_SNAPSHOTS)
     context.log.info(f"instances: {frame.height} listed at {snapshot_at:%Y-%m-%d %H:%M:%S}Z")
     with warehouse.get_connection() as con:
         written = loads.append_snapshot(
@@ -38,7 +36,7 @@ def raw_instance_snapshots(
         return dg.MaterializeResult(
             metadata=table_metadata(
                 con,
-                "raw.instance_snapshots",
+                INSTANCE_SNAPSHOTS.name,
                 written=written,
                 snapshot_at=str(snapshot_at),
                 **stats,

@@ -6,20 +6,21 @@ from assets.checks import check_results, check_specs
 from pipelines.metadata import table_metadata
 from pipelines.resources import WarehouseResource
 from warehouse import loads
+from warehouse.tables import ANALYTICS_DAILY, INSTANCE_SNAPSHOTS, MODELS, PRICES, USAGE_DAILY
 
 MARTS: dict[str, tuple[list[str], str]] = {
     "cost_per_model": (
-        ["raw/usage_daily", "raw/analytics_daily", "raw/models", "raw/prices"],
+        [USAGE_DAILY.path, ANALYTICS_DAILY.path, MODELS.path, PRICES.path],
         "What each model cost per UTC day: usage summed over keys and discounts, requests, "
         "cost per request and the list price in force that day.",
     ),
     "request_trends": (
-        ["raw/analytics_daily", "raw/usage_daily"],
+        [ANALYTICS_DAILY.path, USAGE_DAILY.path],
         "Daily requests per endpoint with error rates, a 7-day average, day-over-day change "
         "and cost.",
     ),
     "instance_status": (
-        ["raw/instance_snapshots"],
+        [INSTANCE_SNAPSHOTS.path],
         "Every compute instance seen: latest status, first and last seen, still present or not.",
     ),
 }

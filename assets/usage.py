@@ -7,14 +7,14 @@ import polars as pl
 
 from assets.catalog import raw_models
 from assets.checks import check_results, check_specs
-from pipelines import frames
+from pipelines import fetches, frames
 from pipelines.memory import release_freed_memory
 from pipelines.metadata import table_metadata
 from pipelines.partitions import daily_partitions
 from pipelines.resources import FalPlatformResource, WarehouseResource
-from pipelines.schemas import RawAnalyticsDaily, RawUsageDaily
 from pipelines.validation import one_currency, validate
 from warehouse import loads
+from warehouse.tables import ANALYTICS_DAILY, USAGE_DAILY, Table
 
 
 def _window(context: dg.AssetExecutionContext) -> tuple[date, date]:
@@ -25,7 +25,7 @@ def _window(context: dg.AssetExecutionContext) -> tuple[date, date]:
 def _replace_window(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
-    table: str,
+    table: Table,
     frame: pl.DataFrame,
     stats: dict[str, int],
 ) -> dg.MaterializeResult:
@@ -33,7 +33,7 @@ def _replace_window(
     start, end = _window(context)
     release_freed_memory()
     context.log.info(
-        f"{table} {start}..{end - timedelta(days=1)}: {frame.height} rows, "
+        f"{table.name} {start}..{end - timedelta(days=1)}: {frame.height} rows, "
         f"{stats['requests']} requests, {stats['retries']} retries"
     )
     with warehouse.get_connection() as con:
@@ -49,7 +49,7 @@ def _replace_window(
         return dg.MaterializeResult(
             metadata=table_metadata(
                 con,
-                table,
+                table.name,
                 written=written,
                 days=len(context.partition_keys),
                 first_day=str(start),
@@ -62,8 +62,8 @@ def _replace_window(
 
 
 @dg.asset(
-    key=["raw", "usage_daily"],
-    check_specs=check_specs("raw/usage_daily"),
+    key=USAGE_DAILY.asset_key,
+    check_specs=check_specs(USAGE_DAILY.path),
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="usage",
@@ -80,25 +80,17 @@ def raw_usage_daily(
     context: dg.AssetExecutionContext, fal: FalPlatformResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     start, end = _window(context)
-    pages, stats = fal.run(
-        lambda client: client.usage(start, end, transform=frames.usage_frame),
-        progress=context.log.info,
-    )
-    frame = validate(
-        frames.concat(pages, frames.usage_frame([])),
-        RawUsageDaily,
-        "raw.usage_daily",
-        day_column="usage_date",
-    )
+    pages, stats = fal.fetch(fetches.usage(start, end), progress=context.log.info)
+    frame = validate(frames.concat(pages, frames.usage_frame([])), USAGE_DAILY)
     with warehouse.get_connection() as con:
-        held = loads.currencies_outside(con, "raw.usage_daily", start=start, end=end)
-    one_currency(frame, "raw.usage_daily", window=f"{start}..{end - timedelta(days=1)}", held=held)
-    return _replace_window(context, warehouse, "raw.usage_daily", frame, stats)
+        held = loads.currencies_outside(con, USAGE_DAILY, start=start, end=end)
+    one_currency(frame, USAGE_DAILY, window=f"{start}..{end - timedelta(days=1)}", held=held)
+    return _replace_window(context, warehouse, USAGE_DAILY, frame, stats)
 
 
 @dg.asset(
-    key=["raw", "analytics_daily"],
-    check_specs=check_specs("raw/analytics_daily"),
+    key=ANALYTICS_DAILY.asset_key,
+    check_specs=check_specs(ANALYTICS_DAILY.path),
     deps=[raw_models],
     partitions_def=daily_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
@@ -121,14 +113,6 @@ def raw_analytics_daily(
         ]
     if not endpoint_ids:
         raise dg.Failure("raw.models is empty: materialize raw/models before raw/analytics_daily")
-    pages, stats = fal.run(
-        lambda client: client.analytics(start, end, endpoint_ids, transform=frames.analytics_frame),
-        progress=context.log.info,
-    )
-    frame = validate(
-        frames.concat(pages, frames.analytics_frame([])),
-        RawAnalyticsDaily,
-        "raw.analytics_daily",
-        day_column="metric_date",
-    )
-    return _replace_window(context, warehouse, "raw.analytics_daily", frame, stats)
+    pages, stats = fal.fetch(fetches.analytics(start, end, endpoint_ids), progress=context.log.info)
+    frame = validate(frames.concat(pages, frames.analytics_frame([])), ANALYTICS_DAILY)
+    return _replace_window(context, warehouse, ANALYTICS_DAILY, frame, stats)

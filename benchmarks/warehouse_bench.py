@@ -15,15 +15,15 @@ from pathlib import Path
 import polars as pl
 
 import warehouse
-from pipelines import frames
 from warehouse import MARTS, loads
+from warehouse.tables import USAGE_DAILY
 
-TABLE = "raw.usage_daily"
+TABLE = USAGE_DAILY.name
 UNITS = ("image", "video", "second", "megapixel", "1m tokens")
 
 
 def synthetic_usage(rows: int, *, endpoints: int = 1500, days: int = 365) -> pl.DataFrame:
-    """``rows`` usage rows shaped like ``pipelines.frames.USAGE`` (money as Decimal(18, 9)).
+    """``rows`` usage rows shaped like ``raw.usage_daily``'s frames (money as Decimal(18, 9)).
 
     The grain stays unique: day cycles fastest, then endpoint, then the API key label.
     """
@@ -48,8 +48,11 @@ def synthetic_usage(rows: int, *, endpoints: int = 1500, days: int = 365) -> pl.
         ),
         pl.lit("USD").alias("currency"),
     ).with_columns((pl.col("cost_subtotal") - pl.col("cost_discount")).alias("cost_total"))
-    frame = frame.select(list(frames.USAGE)).cast(frames.USAGE)
-    return frame.with_columns(pl.col(*frames.USAGE_DECIMALS).cast(frames.MONEY))
+    # columns added to the table since are null here
+    frame = frame.with_columns(
+        pl.lit(None).alias(column) for column in USAGE_DAILY.columns if column not in frame.columns
+    )
+    return frame.select(USAGE_DAILY.columns).cast(USAGE_DAILY.dtypes)
 
 
 @dataclass
@@ -104,7 +107,7 @@ def load_benchmark(rows: int, workdir: Path, *, repeat: int = 3) -> LoadResult:
 
     def project(con) -> None:
         loads.replace_days(
-            con, TABLE, frame, start=start, end=end, load_id="bench", loaded_at=loaded_at
+            con, USAGE_DAILY, frame, start=start, end=end, load_id="bench", loaded_at=loaded_at
         )
 
     def plain(con) -> None:

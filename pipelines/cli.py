@@ -66,6 +66,18 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def _sync(start: date, end: date, debug: bool) -> None:
+    from pipelines.resources import from_environment
+
+    try:
+        resource = from_environment()["fal"]
+    except (FalConfigError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from None
+    # the context manager closes the Dagster instance that resolving the resource's config opens
+    with resource.process_config_and_initialize_cm() as fal:
+        _sync_with(fal, start, end, debug)
+
+
+def _sync_with(fal, start: date, end: date, debug: bool) -> None:
     from pipelines.guards import (
         InstanceUnusableError,
         SyncBusyError,
@@ -74,11 +86,9 @@ def _sync(start: date, end: date, debug: bool) -> None:
         settle_dagster_home,
     )
     from pipelines.progress import show_client_warnings
-    from pipelines.resources import from_environment
     from pipelines.runner import run_main_job
 
     try:
-        fal = from_environment()["fal"].process_config_and_initialize()
         fal.client()  # fail fast on configuration
     except (FalConfigError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None

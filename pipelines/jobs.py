@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import dagster as dg
 
+from warehouse.tables import ANALYTICS_DAILY, INSTANCE_SNAPSHOTS, MODELS, PRICES, USAGE_DAILY
+
 USAGE_LOOKBACK_DAYS = 3
 
 main_job = dg.define_asset_job(
@@ -16,8 +18,8 @@ main_job = dg.define_asset_job(
 usage_job = dg.define_asset_job(
     "usage_job",
     selection=dg.AssetSelection.assets(
-        ["raw", "usage_daily"],
-        ["raw", "analytics_daily"],
+        USAGE_DAILY.asset_key,
+        ANALYTICS_DAILY.asset_key,
         ["marts", "cost_per_model"],
         ["marts", "request_trends"],
     ),
@@ -25,12 +27,12 @@ usage_job = dg.define_asset_job(
 )
 catalog_job = dg.define_asset_job(
     "catalog_job",
-    selection=dg.AssetSelection.assets(["raw", "models"], ["raw", "prices"]),
+    selection=dg.AssetSelection.assets(MODELS.asset_key, PRICES.asset_key),
     description="The model catalogue and its price history.",
 )
 instances_job = dg.define_asset_job(
     "instances_job",
-    selection=dg.AssetSelection.assets(["raw", "instance_snapshots"], ["marts", "instance_status"]),
+    selection=dg.AssetSelection.assets(INSTANCE_SNAPSHOTS.asset_key, ["marts", "instance_status"]),
     description="A compute instance snapshot and the instance status mart.",
 )
 

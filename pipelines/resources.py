@@ -9,15 +9,16 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Awaitable, Callable, Iterator, Mapping
+from concurrent.futures import Future
 from contextlib import contextmanager
 from functools import cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import dagster as dg
 import duckdb
 import httpx
 from dagster_duckdb import DuckDBResource
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -29,6 +30,8 @@ from tenacity import (
 import warehouse
 from pipelines import settings
 from pipelines.fal import FalClient, FalConfigError, Source
+from pipelines.fal.background import BackgroundSession
+from pipelines.fetches import Fetch
 
 T = TypeVar("T")
 SIMULATOR_BASE_URL = "http://127.0.0.1/v1"  # never dialled: the in-process transport answers
@@ -55,6 +58,13 @@ class FalPlatformResource(dg.ConfigurableResource):
     max_in_flight: int = Field(default=settings.DEFAULT_MAX_IN_FLIGHT, ge=1)
     window_days: int = Field(default=90, ge=1, description="longest range per usage request")
     simulator_seed: int = settings.DEFAULT_SIMULATOR_SEED
+    warehouse_path: str | None = Field(
+        default=None,
+        description="the warehouse file, read at the start of a run so prices and analytics "
+        "can be asked for as soon as the new listing arrives (see pipelines.prefetch)",
+    )
+    _session: BackgroundSession | None = PrivateAttr(default=None)
+    _started: dict[str, Future] = PrivateAttr(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"FalPlatformResource(source={self.source!r}, max_in_flight={self.max_in_flight})"
@@ -100,6 +110,47 @@ class FalPlatformResource(dg.ConfigurableResource):
                 return result, client.stats
 
         return asyncio.run(go())
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Open the run's one API session and start every fetch its raw assets will make."""
+        run = context.run
+        if run is None:
+            return
+        latest = context.instance.get_run_by_id(run.run_id) if context.instance else None
+        if latest is not None and latest.is_finished:
+            return  # resources set up again after the run (e.g. for its hooks): nothing to fetch
+        from pipelines.prefetch import run_assets, run_window, start_fetches
+
+        selected = run_assets(run, context.instance)
+        self._session = BackgroundSession(self.client(progress=context.log.info)).__enter__()
+        self._started = start_fetches(
+            self._session, selected, run_window(run.tags), self.warehouse_path
+        )
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._session is not None:
+            self._session.__exit__(None, None, None)
+            self._session, self._started = None, {}
+
+    def fetch(
+        self, fetch: Fetch, progress: Callable[[str], None] | None = None
+    ) -> tuple[Any, dict[str, int]]:
+        """``fetch``'s result and request counts: taken from the run's session when it was
+        started there for the very same question, else fetched now (on that session, if any)."""
+        from pipelines.prefetch import keyed
+
+        started = self._started.pop(fetch.key[0], None)
+        if started is not None:
+            (key, result), counts = started.result()
+            if key == fetch.key:
+                return result, counts
+            dg.get_dagster_logger().info(
+                f"{fetch.key[0]}: the run started a different question; asking anew"
+            )
+        if self._session is not None:
+            (_, result), counts = self._session.submit(keyed(fetch)).result()
+            return result, counts
+        return self.run(fetch.work, progress)
 
 
 class WarehouseResource(DuckDBResource):
@@ -164,5 +215,6 @@ def from_environment(env: Mapping[str, str] = os.environ) -> dict[str, dg.Config
         simulator_seed=settings.int_setting(
             env, settings.SIMULATOR_SEED, settings.DEFAULT_SIMULATOR_SEED
         ),
+        warehouse_path=settings.warehouse_path(env),
     )
     return {"fal": fal, "warehouse": WarehouseResource(database=settings.warehouse_path(env))}

@@ -14,11 +14,11 @@ from assets.checks import GATES
 from pipelines import settings
 from pipelines.guards import exclusive_sync, settle_dagster_home, wait_for_warehouse
 from pipelines.jobs import range_tags
+from pipelines.validation import ValidationFailure
 
 PID_TAG = "falcost/pid"
-SNAPSHOT_ASSETS = ("raw/models", "raw/prices", "raw/instance_snapshots", "marts/instance_status")
-DAY_ASSETS = ("raw/usage_daily", "raw/analytics_daily")
-MART_ASSETS = ("marts/cost_per_model", "marts/request_trends")
+# Dagster's switch for one planned event per asset of a ranged run (see ``_run_once``).
+PLANNED_AS_SUBSET = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
 
 
 def dagster_instance() -> dg.DagsterInstance:
@@ -83,9 +83,10 @@ def summarise(result: dg.ExecuteInProcessResult) -> SyncOutcome:
                 continue  # reported below, by name, from the check's own evaluation
             message = _root_message(error)
             step = (event.step_key or "").replace("__", "/")
-            parts = message.splitlines()
-            # A validation failure's second line names the first broken rule; keep it.
-            reason = f"{parts[0]} {parts[1].lstrip('- ')}" if len(parts) > 1 else parts[0]
+            # A validation failure carries its headline and first broken rule as metadata.
+            data = event.event_specific_data.user_failure_data
+            refused = ValidationFailure.one_line(data.metadata) if data else None
+            reason = refused or message.splitlines()[0]
             outcome.failures.append(f"{step}: {reason}")
             outcome.failure_details.append(f"{step}: {error.to_string() if error else message}")
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
@@ -147,49 +148,33 @@ def run_main_job(
         preflight()
         with dagster_instance() as instance:
             release_dead_runs(instance, notify=notify)
-            return _run_in_steps(job, instance, start, end, notify, gates)
+            return _run_once(job, instance, start, end, gates)
 
 
-def merge(outcomes: list[SyncOutcome]) -> SyncOutcome:
-    merged = SyncOutcome(run_ids=[], success=all(o.success for o in outcomes))
-    for outcome in outcomes:
-        merged.run_ids += outcome.run_ids
-        merged.assets += outcome.assets
-        merged.failures += outcome.failures
-        merged.failure_details += outcome.failure_details
-    return merged
-
-
-def _run_in_steps(
+def _run_once(
     job: dg.JobDefinition,
     instance: dg.DagsterInstance,
     start: date,
     end: date,
-    notify: Callable[[str], None],
     gates: dict | None = None,
 ) -> SyncOutcome:
-    """``main_job`` as three runs, each a subset of it: a run over a day range records every one
-    of its assets as planned once per day, so only the day-partitioned assets take the range
-    (for a year, 730 planned events instead of 2,920). The marts run only after their days.
-    ``gates`` is run config for the catalogue run (see ``gate_config``)."""
-    tags = {PID_TAG: str(os.getpid())}
-    days = {**tags, **range_tags(start.isoformat(), end.isoformat())}
-    outcomes = []
+    """``main_job`` as one run over the day range: one API session, one run in the UI.
+
+    Dagster records a run over a day range as planned once per asset and day unless the
+    instance is told to record the range as one subset (``PLANNED_AS_SUBSET``): a year would
+    otherwise cost about 2,900 planned events before the first step. Marts downstream of a
+    failed load or a failed blocking check are skipped by Dagster itself.
+    """
+    tags = {PID_TAG: str(os.getpid()), **range_tags(start.isoformat(), end.isoformat())}
     logging = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-    for selection, run_tags in ((SNAPSHOT_ASSETS, tags), (DAY_ASSETS, days), (MART_ASSETS, tags)):
-        if selection is MART_ASSETS and not outcomes[-1].success:
-            notify("marts/cost_per_model and marts/request_trends not rebuilt: their days failed")
-            break
-        extra = (gates or {}) if selection is SNAPSHOT_ASSETS else {}
-        result = job.execute_in_process(
-            instance=instance,
-            asset_selection=[dg.AssetKey.from_user_string(key) for key in selection],
-            tags=run_tags,
-            run_config={**logging, **extra},
-            raise_on_error=False,
-        )
-        outcomes.append(summarise(result))
-    return merge(outcomes)
+    os.environ.setdefault(PLANNED_AS_SUBSET, "true")
+    result = job.execute_in_process(
+        instance=instance,
+        tags=tags,
+        run_config={**logging, **(gates or {})},
+        raise_on_error=False,
+    )
+    return summarise(result)
 
 
 def _alive(pid: int) -> bool:

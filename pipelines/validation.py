@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import dagster as dg
 import pandera.polars as pa
 import polars as pl
+
+from warehouse.tables import Table
 
 MAX_EXAMPLES = 3
 KEY_COLUMNS = ("usage_date", "metric_date", "endpoint_id", "instance_id", "auth_method", "unit")
@@ -20,16 +23,62 @@ def _describe_row(frame: pl.DataFrame, index: int | None) -> str:
     return f"row {index} ({keys})"
 
 
-def failure_summary(frame: pl.DataFrame, cases: pl.DataFrame, table: str) -> str:
+class ValidationFailure(dg.Failure):
+    """pandera refused a frame; nothing was loaded.
+
+    The description is the whole summary (a headline, then one line per broken rule). The
+    parts travel as metadata, so a reader on the far side of a Dagster step (the step
+    failure's ``user_failure_data``) uses them without parsing the text: see ``one_line``.
+    """
+
+    @classmethod
+    def of(cls, table: str, rows: int, rules: list[str], sample: str) -> ValidationFailure:
+        headline = f"{table}: {rows} rows break its rules; nothing was loaded."
+        return cls(
+            description="\n".join([headline, *(f"- {rule}" for rule in rules)]),
+            metadata={
+                "table": table,
+                "failing_rows": rows,
+                "headline": headline,
+                "first_rule": rules[0],
+                "broken_rules": len(rules),
+                "failure_cases": dg.MetadataValue.md(sample),
+            },
+            allow_retries=False,
+        )
+
+    @property
+    def table(self) -> str:
+        return self.metadata["table"].value
+
+    @property
+    def failing_rows(self) -> int:
+        return self.metadata["failing_rows"].value
+
+    @property
+    def first_rule(self) -> str:
+        """``column / check: n failures, e.g. row i (keys); value v``."""
+        return self.metadata["first_rule"].value
+
+    @staticmethod
+    def one_line(metadata: Mapping[str, Any]) -> str | None:
+        """The headline and the first broken rule on one line, from a ``ValidationFailure``'s
+        metadata (as a step failure carries it); ``None`` for any other failure."""
+        if "headline" not in metadata or "first_rule" not in metadata:
+            return None
+        return f"{metadata['headline'].value} {metadata['first_rule'].value}"
+
+
+def broken_rules(frame: pl.DataFrame, cases: pl.DataFrame) -> list[str]:
     """One line per broken rule: column, check, how many rows, and a few example rows."""
-    lines = [f"{table}: {cases['index'].n_unique()} rows break its rules; nothing was loaded."]
     grouped = cases.group_by("column", "check", maintain_order=True).agg(
         pl.len().alias("n"), pl.col("index").head(MAX_EXAMPLES), pl.col("failure_case").first()
     )
-    for column, check, n, indexes, example in grouped.iter_rows():
-        where = "; ".join(_describe_row(frame, i) for i in indexes)
-        lines.append(f"- {column} / {check}: {n} failures, e.g. {where}; value {example}")
-    return "\n".join(lines)
+    return [
+        f"{column} / {check}: {n} failures, e.g. "
+        f"{'; '.join(_describe_row(frame, i) for i in indexes)}; value {example}"
+        for column, check, n, indexes, example in grouped.iter_rows()
+    ]
 
 
 def _failure_cases(frame: pl.DataFrame, model: type[pa.DataFrameModel]) -> pl.DataFrame | None:
@@ -49,20 +98,14 @@ def _day_chunks(frame: pl.DataFrame, day_column: str, chunk_rows: int) -> list[p
     ]
 
 
-def validate(
-    frame: pl.DataFrame,
-    model: type[pa.DataFrameModel],
-    table: str,
-    *,
-    day_column: str | None = None,
-    chunk_rows: int = 50_000,
-) -> pl.DataFrame:
-    """Return ``frame`` if every row meets ``model``; otherwise raise ``dg.Failure``.
+def validate(frame: pl.DataFrame, table: Table, *, chunk_rows: int = 50_000) -> pl.DataFrame:
+    """Return ``frame`` if every row meets ``table``'s model; otherwise raise ``ValidationFailure``.
 
-    With ``day_column``, a large frame is checked a few weeks at a time: pandera's working
-    memory grows with the frame, and every grain includes the day, so uniqueness still holds.
+    A dated table's large frame is checked a few weeks at a time: pandera's working memory
+    grows with the frame, and every grain includes the day, so uniqueness still holds.
     Failure rows are reported by their position in ``frame`` either way.
     """
+    model, day_column = table.model, table.day_column
     if day_column is None or frame.height <= chunk_rows:
         cases = _failure_cases(frame, model)
     else:
@@ -84,23 +127,15 @@ def validate(
         cases = pl.concat(found, how="vertical_relaxed") if found else None
     if cases is None:
         return frame
-    summary = failure_summary(frame, cases, table)
     with pl.Config(tbl_formatting="MARKDOWN", tbl_hide_dataframe_shape=True, fmt_str_lengths=80):
         sample = str(cases.head(20))
-    raise dg.Failure(
-        description=summary,
-        metadata={"table": table, "failure_cases": dg.MetadataValue.md(sample)},
-        allow_retries=False,
+    raise ValidationFailure.of(
+        table.name, cases["index"].n_unique(), broken_rules(frame, cases), sample
     )
 
 
 def one_currency(
-    frame: pl.DataFrame,
-    table: str,
-    *,
-    window: str,
-    held: Iterable[str] = (),
-    day_column: str = "usage_date",
+    frame: pl.DataFrame, table: Table, *, window: str, held: Iterable[str] = ()
 ) -> pl.DataFrame:
     """Return ``frame`` if its amounts and those ``held`` (already in the warehouse, outside
     the window being replaced) share one currency; otherwise raise ``dg.Failure``.
@@ -114,7 +149,7 @@ def one_currency(
         .agg(
             pl.len().alias("rows"),
             pl.col("endpoint_id").first().alias("endpoint_id"),
-            pl.col(day_column).first().alias("day"),
+            pl.col(table.day_column).first().alias("day"),
         )
         .sort("currency")
     )
@@ -126,12 +161,13 @@ def one_currency(
         for currency, rows, endpoint, day in per_currency.iter_rows()
     )
     already = f"; the warehouse already holds {', '.join(held)}" if held else ""
+    currencies = ", ".join(sorted(seen))
     raise dg.Failure(
         description=(
-            f"{table} {window}: amounts in {len(seen)} currencies ({', '.join(sorted(seen))}): "
+            f"{table.name} {window}: amounts in {len(seen)} currencies ({currencies}): "
             f"{counts}{already}. falcost adds money within one currency only and does not yet "
             "support a second one; nothing was loaded."
         ),
-        metadata={"table": table, "window": window, "currencies": ", ".join(sorted(seen))},
+        metadata={"table": table.name, "window": window, "currencies": currencies},
         allow_retries=False,
     )

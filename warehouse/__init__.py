@@ -1,6 +1,8 @@
 """The DuckDB warehouse: DDL, load and mart SQL as files, and the few functions that run them.
 
 SQL lives in ``ddl/``, ``load/`` and ``marts/`` next to this file and ships with the package.
+Each raw table is declared once, in ``warehouse.tables``; ``tests/test_tables.py`` holds the
+DDL to those declarations.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Idempotent loads of validated polars frames, each in one transaction.
 
 Frames are handed to DuckDB through Arrow (``register``), never row by row. Table and column
-names come from this module's constants only; values always travel as parameters.
+names come from the declarations in ``warehouse.tables`` only; values always travel as
+parameters.
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ import duckdb
 import polars as pl
 
 from warehouse import MARTS, sql
-
-# table -> its day column, for tables replaced by UTC day window
-DAY_TABLES = {"raw.usage_daily": "usage_date", "raw.analytics_daily": "metric_date"}
+from warehouse.tables import INSTANCE_SNAPSHOTS, MODELS, PRICES, UNPRICED_ENDPOINTS, Table
 
 
 @contextmanager
@@ -46,6 +45,12 @@ def incoming(
         yield
     finally:
         con.unregister(name)
+
+
+def _day_column(table: Table) -> str:
+    if table.day_column is None:
+        raise ValueError(f"{table.name} is not dated: its loads do not replace days")
+    return table.day_column
 
 
 def _stamped(frame: pl.DataFrame, **values: object) -> pl.DataFrame:
@@ -79,7 +84,7 @@ def _record_load(
 
 def replace_days(
     con: duckdb.DuckDBPyConnection,
-    table: str,
+    table: Table,
     frame: pl.DataFrame,
     *,
     start: date,
@@ -87,27 +92,29 @@ def replace_days(
     load_id: str,
     loaded_at: datetime,
 ) -> int:
-    """Replace the UTC days ``[start, end)`` of ``table`` with ``frame``, atomically.
+    """Replace the UTC days ``[start, end)`` of the dated ``table`` with ``frame``, atomically.
 
     Every row of ``frame`` must fall inside the window (checked, so nothing outside it is
     duplicated). Returns the number of rows inserted.
     """
-    day_column = DAY_TABLES[table]
+    day_column = _day_column(table)
     if frame.height:
         low, high = frame[day_column].min(), frame[day_column].max()
         if low < start or high >= end:
-            raise ValueError(f"{table}: rows from {low} to {high} fall outside [{start}, {end})")
+            raise ValueError(
+                f"{table.name}: rows from {low} to {high} fall outside [{start}, {end})"
+            )
     stamped = _stamped(frame, load_id=load_id, loaded_at=loaded_at)
     with incoming(con, stamped), transaction(con):
         con.execute(
-            f"delete from {table} where {day_column} >= $start and {day_column} < $end",
+            f"delete from {table.name} where {day_column} >= $start and {day_column} < $end",
             {"start": start, "end": end},
         )
-        con.execute(f"insert into {table} by name select * from incoming")
+        con.execute(f"insert into {table.name} by name select * from incoming")
         _record_load(
             con,
             load_id=load_id,
-            table=table,
+            table=table.name,
             rows=frame.height,
             loaded_at=loaded_at,
             start=start,
@@ -117,13 +124,13 @@ def replace_days(
 
 
 def currencies_outside(
-    con: duckdb.DuckDBPyConnection, table: str, *, start: date, end: date
+    con: duckdb.DuckDBPyConnection, table: Table, *, start: date, end: date
 ) -> list[str]:
     """The currencies of ``table``'s rows outside the days ``[start, end)`` (those a window load
     keeps), so a load can refuse to mix a second currency into the table."""
-    day_column = DAY_TABLES[table]
+    day_column = _day_column(table)
     rows = con.execute(
-        f"select distinct currency from {table} "
+        f"select distinct currency from {table.name} "
         f"where {day_column} < $start or {day_column} >= $end order by 1",
         {"start": start, "end": end},
     ).fetchall()
@@ -139,7 +146,7 @@ def upsert_models(
         _record_load(
             con,
             load_id=load_id,
-            table="raw.models",
+            table=MODELS.name,
             rows=frame.height,
             loaded_at=loaded_at,
             snapshot_at=loaded_at,
@@ -164,12 +171,12 @@ def apply_prices(
     with incoming(con, prices), incoming(con, gaps, "unpriced"), transaction(con):
         closed = con.execute(sql("load/prices_close"), {"loaded_at": loaded_at}).fetchall()
         opened = con.execute(sql("load/prices_open"), params).fetchall()
-        con.execute("delete from raw.unpriced_endpoints")
-        con.execute("insert into raw.unpriced_endpoints by name select * from unpriced")
+        con.execute(f"delete from {UNPRICED_ENDPOINTS.name}")
+        con.execute(f"insert into {UNPRICED_ENDPOINTS.name} by name select * from unpriced")
         _record_load(
             con,
             load_id=load_id,
-            table="raw.prices",
+            table=PRICES.name,
             rows=opened[0][0],
             loaded_at=loaded_at,
             snapshot_at=loaded_at,
@@ -189,13 +196,13 @@ def append_snapshot(
     stamped = _stamped(frame, snapshot_at=snapshot_at, load_id=load_id, loaded_at=loaded_at)
     with incoming(con, stamped), transaction(con):
         con.execute(
-            "delete from raw.instance_snapshots where snapshot_at = $at", {"at": snapshot_at}
+            f"delete from {INSTANCE_SNAPSHOTS.name} where snapshot_at = $at", {"at": snapshot_at}
         )
-        con.execute("insert into raw.instance_snapshots by name select * from incoming")
+        con.execute(f"insert into {INSTANCE_SNAPSHOTS.name} by name select * from incoming")
         _record_load(
             con,
             load_id=load_id,
-            table="raw.instance_snapshots",
+            table=INSTANCE_SNAPSHOTS.name,
             rows=frame.height,
             loaded_at=loaded_at,
             snapshot_at=snapshot_at,

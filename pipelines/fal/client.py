@@ -101,7 +101,6 @@ class FalClient:
         self.usage_page_size = usage_page_size
         self.model_page_size = model_page_size
         self.max_pages = max_pages
-        self.pages = 0
 
     def __repr__(self) -> str:
         return f"FalClient(source={self.source!r})"
@@ -115,7 +114,7 @@ class FalClient:
 
     @property
     def stats(self) -> dict[str, int]:
-        return {**self.session.stats.as_dict(), "pages": self.pages}
+        return self.session.stats.as_dict()
 
     def _path(self, operation: str) -> str:
         path = _PATHS[self.source.dialect].get(operation)
@@ -145,7 +144,7 @@ class FalClient:
             what=what,
             max_pages=self.max_pages,
         ):
-            self.pages += 1
+            self.session.count("pages")
             yield body
 
     def _limit(self, collection: str) -> int:

@@ -3,6 +3,10 @@
 Structure is checked here (a missing required field or a wrong type names the path, the
 endpoint and the field); business rules (non-negative money, unique grain) are the pandera
 schemas' job, downstream. Unknown fields are ignored; fields API.md calls optional may be absent.
+
+Each mapping returns exactly its raw table's columns (``pipelines.schemas``), every key present
+even when its value is ``None``: ``pipelines.frames`` refuses a record with a missing or
+unknown key, so a misspelt key fails loudly instead of loading a column of nulls.
 """
 
 from __future__ import annotations
@@ -208,3 +212,8 @@ def instance_record(item: Any, where: str) -> Record:
         "ip": _string(item, "ip", where, required=False),
         "creator_user_nickname": _string(item, "creator_user_nickname", where, required=False),
     }
+
+
+def unpriced_record(endpoint_id: str) -> Record:
+    """An endpoint the pricing API has no price for (``FalClient.pricing``'s ``unpriced``)."""
+    return {"endpoint_id": endpoint_id}

@@ -14,6 +14,9 @@ import email.utils
 import json
 import logging
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,15 +56,28 @@ class RequestStats:
     rate_limited: int = 0
     server_errors: int = 0
     transport_errors: int = 0
+    pages: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {
-            "requests": self.requests,
-            "retries": self.retries,
-            "rate_limited": self.rate_limited,
-            "server_errors": self.server_errors,
-            "transport_errors": self.transport_errors,
-        }
+        return dict(vars(self))
+
+
+_TALLIES: ContextVar[tuple[RequestStats, ...]] = ContextVar("falcost_tallies", default=())
+
+
+@contextmanager
+def tally() -> Iterator[RequestStats]:
+    """Count what the block sends, and the tasks it starts, apart from the session's totals.
+
+    Several operations can share one session; each one's own requests and retries are what
+    its asset reports.
+    """
+    stats = RequestStats()
+    token = _TALLIES.set((*_TALLIES.get(), stats))
+    try:
+        yield stats
+    finally:
+        _TALLIES.reset(token)
 
 
 class ApiSession:
@@ -127,6 +143,11 @@ class ApiSession:
             await self._client.aclose()
             self._client = None
 
+    def count(self, counter: str) -> None:
+        """Add one to ``counter`` in the session's totals and in every open ``tally``."""
+        for stats in (self.stats, *_TALLIES.get()):
+            setattr(stats, counter, getattr(stats, counter) + 1)
+
     async def request_json(
         self,
         method: str,
@@ -157,7 +178,7 @@ class ApiSession:
 
         def before_sleep(state) -> None:
             nonlocal lost_answer
-            self.stats.retries += 1
+            self.count("retries")
             exc = state.outcome.exception()
             lost_answer |= isinstance(exc, FalTransportError) and exc.maybe_sent
             wait = state.next_action.sleep if state.next_action else 0.0
@@ -199,7 +220,7 @@ class ApiSession:
         label: str,
     ) -> tuple[httpx.Response, bytes]:
         assert self._client is not None
-        self.stats.requests += 1
+        self.count("requests")
         deadline = self.retry.request_deadline
         try:
             async with (
@@ -210,12 +231,12 @@ class ApiSession:
             ):
                 content = await self._read_capped(response, label)
         except TimeoutError:
-            self.stats.transport_errors += 1
+            self.count("transport_errors")
             raise FalTransportError(
                 f"{label} failed: no complete answer within {deadline:g} s (the request deadline)"
             ) from None
         except httpx.TransportError as exc:
-            self.stats.transport_errors += 1
+            self.count("transport_errors")
             detail = redact(str(exc), self.source.secret) or type(exc).__name__
             raise FalTransportError(
                 f"{label} failed: {type(exc).__name__}: {detail}",
@@ -269,13 +290,13 @@ class ApiSession:
         if status == 404:
             return FalNotFoundError(text, **fields)
         if status == 429:
-            self.stats.rate_limited += 1
+            self.count("rate_limited")
             retry_after = _retry_after_seconds(
                 response.headers.get("Retry-After") or response.headers.get("x-ratelimit-reset")
             )
             return FalRateLimitError(text, retry_after=retry_after, **fields)
         if status >= 500:
-            self.stats.server_errors += 1
+            self.count("server_errors")
             return FalServerError(text, **fields)
         return FalStatusError(text, **fields)
 

@@ -5,6 +5,8 @@ import datetime as dt
 import pandera.polars as pa
 import polars as pl
 
+ANALYTICS_GRAIN = ["metric_date", "endpoint_id"]
+
 
 class RawAnalyticsDaily(pa.DataFrameModel):
     """One row per UTC day and endpoint."""
@@ -21,7 +23,7 @@ class RawAnalyticsDaily(pa.DataFrameModel):
 
     class Config:
         strict = True
-        unique = ["metric_date", "endpoint_id"]
+        unique = ANALYTICS_GRAIN
 
     @pa.dataframe_check(error="success + user errors + errors <= requests")
     def outcomes_within_requests(cls, data: pa.PolarsData) -> pl.LazyFrame:

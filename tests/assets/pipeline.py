@@ -17,13 +17,17 @@ def resources(
 ) -> dict:
     if dialect == "fal":
         fal = FalPlatformResource(
-            source="fal", fal_key=secret or SIM_FAL_KEY, fal_base_url=f"{url}/v1"
+            source="fal",
+            fal_key=secret or SIM_FAL_KEY,
+            fal_base_url=f"{url}/v1",
+            warehouse_path=warehouse_path,
         )
     else:
         fal = FalPlatformResource(
             source="lowcodeapi",
             lowcodeapi_token=secret or SIM_LOWCODE_TOKEN,
             lowcodeapi_base_url=f"{url}/falai",
+            warehouse_path=warehouse_path,
         )
     return {"fal": fal, "warehouse": WarehouseResource(database=warehouse_path)}
 

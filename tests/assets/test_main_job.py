@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import dagster as dg
@@ -43,6 +43,7 @@ def warehouse_cost_by_model_day(path: str) -> dict[tuple, Decimal]:
 
 
 def test_a_sync_loads_exactly_what_the_source_holds(sim, sim_server, warehouse_path):
+    sim.set_now(datetime(2026, 9, 8, 12, 5, tzinfo=UTC))  # instances fixed: no 15-min slot edge
     result = run_job(sim_server, warehouse_path, FIRST, LAST)
     assert result.success
     assert warehouse_cost_by_model_day(warehouse_path) == source_cost_by_model_day(sim, DAYS)

@@ -10,12 +10,14 @@ import warehouse
 from assets.checks import CHECKS, GATES, ListCheck, gate_result
 from pipelines import frames
 from warehouse import loads
+from warehouse.tables import MODELS, PRICES, USAGE_DAILY
 
 T0 = datetime(2025, 3, 1, 6, 0, tzinfo=UTC)
 
 
 def usage_row(day: date, endpoint: str, total: float, auth: str | None = "Key 1") -> dict:
-    return {
+    """A usage record; columns added since are null (so a new nullable column needs no edit)."""
+    return dict.fromkeys(USAGE_DAILY.columns) | {
         "usage_date": day,
         "endpoint_id": endpoint,
         "unit": "image",
@@ -28,6 +30,11 @@ def usage_row(day: date, endpoint: str, total: float, auth: str | None = "Key 1"
         "cost_total": total,
         "currency": "USD",
     }
+
+
+def model_row(endpoint: str) -> dict:
+    """A catalogue entry without registry metadata: every column, only the id set."""
+    return dict.fromkeys(MODELS.columns) | {"endpoint_id": endpoint, "has_metadata": False}
 
 
 @pytest.fixture
@@ -79,7 +86,7 @@ def test_reloading_a_day_replaces_it_instead_of_duplicating(con):
     for run in ("run-1", "run-2"):
         loads.replace_days(
             con,
-            "raw.usage_daily",
+            USAGE_DAILY,
             frame,
             start=day,
             end=day + timedelta(1),
@@ -96,7 +103,7 @@ def test_reloading_a_window_leaves_days_outside_it_alone(con):
     frame = frames.usage_frame([usage_row(d, "a", 1.0) for d in days])
     loads.replace_days(
         con,
-        "raw.usage_daily",
+        USAGE_DAILY,
         frame,
         start=days[0],
         end=days[-1] + timedelta(1),
@@ -105,7 +112,7 @@ def test_reloading_a_window_leaves_days_outside_it_alone(con):
     )
     revised = frames.usage_frame([usage_row(days[1], "a", 5.0)])
     loads.replace_days(
-        con, "raw.usage_daily", revised, start=days[1], end=days[2], load_id="r2", loaded_at=T0
+        con, USAGE_DAILY, revised, start=days[1], end=days[2], load_id="r2", loaded_at=T0
     )
     rows = con.execute("select usage_date, cost_total from raw.usage_daily order by 1").fetchall()
     assert rows == [(days[0], Decimal("1")), (days[1], Decimal("5")), (days[2], Decimal("1"))]
@@ -115,13 +122,13 @@ def test_a_failure_inside_the_load_rolls_back_to_the_previous_day(con):
     day = date(2025, 3, 1)
     good = frames.usage_frame([usage_row(day, "a", 1.0)])
     loads.replace_days(
-        con, "raw.usage_daily", good, start=day, end=day + timedelta(1), load_id="r1", loaded_at=T0
+        con, USAGE_DAILY, good, start=day, end=day + timedelta(1), load_id="r1", loaded_at=T0
     )
     broken = frames.usage_frame([usage_row(day, "a", 9.0)]).drop("currency")  # NOT NULL column
     with pytest.raises(Exception, match="currency"):
         loads.replace_days(
             con,
-            "raw.usage_daily",
+            USAGE_DAILY,
             broken,
             start=day,
             end=day + timedelta(1),
@@ -138,7 +145,7 @@ def test_rows_outside_the_window_are_refused(con):
     with pytest.raises(ValueError, match="outside"):
         loads.replace_days(
             con,
-            "raw.usage_daily",
+            USAGE_DAILY,
             frame,
             start=date(2025, 3, 1),
             end=date(2025, 3, 2),
@@ -148,9 +155,8 @@ def test_rows_outside_the_window_are_refused(con):
 
 
 def prices(*rows: tuple[str, float]) -> pl.DataFrame:
-    return frames.prices_frame(
-        [{"endpoint_id": e, "unit": "image", "unit_price": p, "currency": "USD"} for e, p in rows]
-    )
+    price = dict.fromkeys(PRICES.columns) | {"unit": "image", "currency": "USD"}
+    return frames.prices_frame([price | {"endpoint_id": e, "unit_price": p} for e, p in rows])
 
 
 def test_a_changed_price_closes_the_old_row_and_opens_a_new_one(con):
@@ -207,7 +213,7 @@ def test_the_price_gate_counts_only_endpoints_that_lost_their_price_in_this_answ
     )  # fmt: skip
     answer, gaps = prices(("a", 0.1), ("b", 0.1)), frames.unpriced_frame(["c", "d", "e"])
     with loads.incoming(con, answer), loads.incoming(con, gaps, "unpriced"):
-        result = gate_result(con, "raw/prices", 0.2)
+        result = gate_result(con, PRICES.path, 0.2)
     assert not result.passed  # e was unpriced already; c and d of a, b, c, d lost theirs
     assert result.description.startswith(
         "2 of 4 endpoints priced before this load are now answered unpriced (50%; "
@@ -215,15 +221,13 @@ def test_the_price_gate_counts_only_endpoints_that_lost_their_price_in_this_answ
     )
     loads.apply_prices(con, answer, gaps, load_id="r2", loaded_at=T0 + timedelta(1))
     with loads.incoming(con, answer), loads.incoming(con, gaps, "unpriced"):
-        assert gate_result(con, "raw/prices", 0.2).passed  # accepted once, not counted again
+        assert gate_result(con, PRICES.path, 0.2).passed  # accepted once, not counted again
     with loads.incoming(con, answer), loads.incoming(con, no_gaps, "unpriced"):
-        assert gate_result(con, "raw/prices", 0.2).passed
+        assert gate_result(con, PRICES.path, 0.2).passed
 
 
 def test_catalogue_endpoints_without_a_price_or_an_unpriced_row_are_listed(con):
-    listed = frames.models_frame(
-        [{"endpoint_id": e, "has_metadata": False} for e in ("a", "b", "c", "d")]
-    )
+    listed = frames.models_frame([model_row(e) for e in ("a", "b", "c", "d")])
     loads.upsert_models(con, listed, load_id="r1", loaded_at=T0)
     loads.apply_prices(con, prices(("a", 0.1)), frames.unpriced_frame(["b"]), load_id="r1",
                        loaded_at=T0)  # fmt: skip
@@ -245,7 +249,7 @@ def test_cost_per_model_uses_the_list_price_in_force_on_each_day(con):
     days = [date(2025, 2, 20), date(2025, 3, 2), date(2025, 3, 4)]
     loads.replace_days(
         con,
-        "raw.usage_daily",
+        USAGE_DAILY,
         frames.usage_frame([usage_row(d, "a", 1.0) for d in days]),
         start=days[0],
         end=days[-1] + timedelta(1),
@@ -286,3 +290,19 @@ def test_sql_sees_registered_frames_only_never_python_variables(con):
     models = "a python variable named like a table"  # noqa: F841
     with pytest.raises(Exception, match="models"):
         con.execute("select * from models")
+
+
+def test_a_catalogue_load_refreshes_listed_endpoints_and_keeps_when_each_was_first_seen(con):
+    later = T0 + timedelta(days=1)
+    first = [model_row("a"), model_row("b")]
+    loads.upsert_models(con, frames.models_frame(first), load_id="r1", loaded_at=T0)
+    renamed = model_row("a") | {"display_name": "A", "has_metadata": True, "tags": ["x"]}
+    loads.upsert_models(con, frames.models_frame([renamed]), load_id="r2", loaded_at=later)
+    rows = con.execute(
+        "select endpoint_id, display_name, tags, has_metadata, first_seen_at, last_seen_at, "
+        "load_id, loaded_at from raw.models order by 1"
+    ).fetchall()
+    assert rows == [
+        ("a", "A", ["x"], True, T0, later, "r2", later),
+        ("b", None, None, False, T0, T0, "r1", T0),  # no longer listed: kept as last seen
+    ]

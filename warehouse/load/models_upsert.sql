@@ -1,21 +1,12 @@
--- Upsert the catalogue: new endpoints get first_seen_at; listed ones refresh their attributes.
-insert into raw.models (
-    endpoint_id, display_name, category, description, status, tags, model_url, updated_at,
-    has_metadata, first_seen_at, last_seen_at, load_id, loaded_at
-)
+-- Upsert the catalogue: new endpoints get first_seen_at; listed ones refresh their attributes
+-- and keep theirs. Columns are taken by name, so a column added to the model and the DDL is
+-- loaded without a change here.
+insert or replace into raw.models by name
 select
-    endpoint_id, display_name, category, description, status, tags, model_url, updated_at,
-    has_metadata, $loaded_at, $loaded_at, $load_id, $loaded_at
+    incoming.*,
+    coalesce(known.first_seen_at, $loaded_at) as first_seen_at,
+    $loaded_at as last_seen_at,
+    $load_id as load_id,
+    $loaded_at as loaded_at
 from incoming
-on conflict (endpoint_id) do update set
-    display_name = excluded.display_name,
-    category = excluded.category,
-    description = excluded.description,
-    status = excluded.status,
-    tags = excluded.tags,
-    model_url = excluded.model_url,
-    updated_at = excluded.updated_at,
-    has_metadata = excluded.has_metadata,
-    last_seen_at = excluded.last_seen_at,
-    load_id = excluded.load_id,
-    loaded_at = excluded.loaded_at;
+left join raw.models as known using (endpoint_id);

@@ -1,16 +1,11 @@
 -- Open a row for every price without a current row (new endpoints and changed prices).
-insert into raw.prices (
-    endpoint_id, unit, unit_price, currency, valid_from, valid_to, load_id, loaded_at
-)
+-- Columns are taken by name; valid_to stays null: the row is the current price.
+insert into raw.prices by name
 select
-    incoming.endpoint_id,
-    incoming.unit,
-    incoming.unit_price,
-    incoming.currency,
-    $loaded_at,
-    null,
-    $load_id,
-    $loaded_at
+    incoming.*,
+    $loaded_at as valid_from,
+    $load_id as load_id,
+    $loaded_at as loaded_at
 from incoming
 where not exists (
     select 1

@@ -1,0 +1,53 @@
+"""What each raw asset asks the API for, declared once: the assets run these, and a run's
+shared session (``FalPlatformResource``) starts them all at once before the first step.
+
+A ``Fetch`` is a key and the work; the key says exactly what is asked (the day range, the
+endpoint ids), so a step takes a result started earlier only when it asked for the very same
+thing, and otherwise fetches anew.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from pipelines import frames
+from pipelines.fal import FalClient
+
+
+@dataclass(frozen=True)
+class Fetch:
+    key: Hashable
+    work: Callable[[FalClient], Awaitable[Any]]
+
+
+def models() -> Fetch:
+    return Fetch(("models",), lambda client: client.models())
+
+
+def instances() -> Fetch:
+    return Fetch(("instances",), lambda client: client.instances())
+
+
+def usage(start: date, end: date) -> Fetch:
+    """Usage for the UTC days ``[start, end)``, one frame per page."""
+    return Fetch(
+        ("usage", start, end),
+        lambda client: client.usage(start, end, transform=frames.usage_frame),
+    )
+
+
+def prices(endpoint_ids: Sequence[str], suspects: Sequence[str]) -> Fetch:
+    ids, known = tuple(sorted(endpoint_ids)), tuple(sorted(suspects))
+    return Fetch(("prices", ids, known), lambda client: client.pricing(ids, suspects=known))
+
+
+def analytics(start: date, end: date, endpoint_ids: Sequence[str]) -> Fetch:
+    """Analytics for the UTC days ``[start, end)`` and these endpoints, one frame per page."""
+    ids = tuple(sorted(endpoint_ids))
+    return Fetch(
+        ("analytics", start, end, ids),
+        lambda client: client.analytics(start, end, ids, transform=frames.analytics_frame),
+    )

@@ -1,0 +1,154 @@
+"""Start every fetch a run will need, at once, on the run's one API session.
+
+The catalogue's cursor chain, the instance list and the usage windows start together; prices
+and analytics start the moment the new listing arrives, for the ids the steps will ask for
+(the listing, and every endpoint ``raw.models`` will hold once it is loaded), with the last
+run's unpriced endpoints as known gaps. A step whose question differs (a refused catalogue, a
+different range) fetches anew: a prefetch can save time, never change an answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Hashable, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import dagster as dg
+import duckdb
+
+from pipelines import fetches
+from pipelines.fal import FalClient, PricingResult
+from pipelines.fal.background import BackgroundSession
+from pipelines.fetches import Fetch
+from warehouse.tables import ANALYTICS_DAILY, INSTANCE_SNAPSHOTS, MODELS, PRICES, USAGE_DAILY
+
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+PARTITION = "dagster/partition"
+Started = dict[str, Future]  # fetch kind -> Future[(key, result)] with the request counts
+
+
+def keyed(fetch: Fetch):
+    async def work(client: FalClient) -> tuple[Hashable, Any]:
+        return fetch.key, await fetch.work(client)
+
+    return work
+
+
+def run_window(tags: Mapping[str, str]) -> tuple[date, date] | None:
+    """The UTC days ``[start, end)`` a run's partition tags cover, if any."""
+    first, last = tags.get(RANGE_START) or tags.get(PARTITION), tags.get(RANGE_END)
+    last = last or first
+    if not first or not last:
+        return None
+    try:
+        return date.fromisoformat(first), date.fromisoformat(last) + timedelta(days=1)
+    except ValueError:
+        return None
+
+
+def run_assets(run: dg.DagsterRun, instance: dg.DagsterInstance | None) -> set[str]:
+    """The asset keys ("raw/models", …) a run materializes: its selection, else its plan's."""
+    if run.asset_selection:
+        return {key.to_user_string() for key in run.asset_selection}
+    if instance is None or run.execution_plan_snapshot_id is None:
+        return set()
+    plan = instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id)
+    wanted = set(plan.step_keys_to_execute or ())
+    return {
+        output.properties.asset_key.to_user_string()
+        for step in plan.steps
+        if not wanted or step.key in wanted
+        for output in step.outputs
+        if output.properties and output.properties.asset_key
+    }
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """What the warehouse held when the run began (all empty for a new warehouse)."""
+
+    known: frozenset[str] = frozenset()  # every endpoint raw.models holds
+    listed: frozenset[str] = frozenset()  # the last listing (raw.models' newest last_seen_at)
+    gaps: tuple[str, ...] = ()  # endpoints last found unpriced
+
+
+def catalogue_state(path: str | None) -> Catalogue:
+    if not path:
+        return Catalogue()
+    try:
+        con = duckdb.connect(path, read_only=True)
+    except (duckdb.Error, OSError):
+        return Catalogue()  # absent, locked or not a warehouse: nothing to start from
+    try:
+        rows = con.execute(
+            "select endpoint_id, last_seen_at = max(last_seen_at) over () from raw.models"
+        ).fetchall()
+        unpriced = con.execute("select endpoint_id from raw.unpriced_endpoints").fetchall()
+    except duckdb.Error:
+        return Catalogue()
+    finally:
+        con.close()
+    return Catalogue(
+        known=frozenset(r[0] for r in rows),
+        listed=frozenset(r[0] for r in rows if r[1]),
+        gaps=tuple(sorted(r[0] for r in unpriced)),
+    )
+
+
+async def _prices(client: FalClient, listing: Future, last: Catalogue) -> tuple[Hashable, Any]:
+    """Prices for the new listing: the last listing's are asked at once, the difference once
+    the new listing is in; endpoints no longer listed are dropped from the answer."""
+    early = asyncio.ensure_future(client.pricing(sorted(last.listed), suspects=last.gaps))
+    (_, records), _ = await asyncio.wrap_future(listing)
+    ids = {r["endpoint_id"] for r in records}
+    first = await early
+    extra = sorted(ids - last.listed)
+    later = await client.pricing(extra, suspects=last.gaps) if extra else None
+    prices = [p for r in (first, later) if r for p in r.prices if p["endpoint_id"] in ids]
+    unpriced = sorted(e for r in (first, later) if r for e in r.unpriced if e in ids)
+    return fetches.prices(ids, last.gaps).key, PricingResult(prices=prices, unpriced=unpriced)
+
+
+async def _analytics(
+    client: FalClient, listing: Future, last: Catalogue, window: tuple[date, date]
+) -> tuple[Hashable, Any]:
+    """Analytics for every endpoint raw.models will hold: the ones it holds now at once, the
+    newly listed ones once the listing is in."""
+    early = asyncio.ensure_future(fetches.analytics(*window, last.known).work(client))
+    (_, records), _ = await asyncio.wrap_future(listing)
+    extra = {r["endpoint_id"] for r in records} - last.known
+    pages = await early
+    if extra:
+        pages += await fetches.analytics(*window, extra).work(client)
+    return fetches.analytics(*window, last.known | extra).key, pages
+
+
+def start_fetches(
+    session: BackgroundSession,
+    selected: set[str],
+    window: tuple[date, date] | None,
+    warehouse_path: str | None,
+) -> Started:
+    """Submit the fetches of the ``selected`` raw assets ("raw/models", …) to ``session``."""
+    started: Started = {}
+    if INSTANCE_SNAPSHOTS.path in selected:
+        started["instances"] = session.submit(keyed(fetches.instances()))
+    if window and USAGE_DAILY.path in selected:
+        started["usage"] = session.submit(keyed(fetches.usage(*window)))
+    last = catalogue_state(warehouse_path)
+    analytics = window is not None and ANALYTICS_DAILY.path in selected
+    if MODELS.path not in selected:  # the steps ask for what raw.models holds now
+        if analytics and last.known:
+            started["analytics"] = session.submit(keyed(fetches.analytics(*window, last.known)))
+        return started
+    listing = started["models"] = session.submit(keyed(fetches.models()))
+    if PRICES.path in selected:
+        started["prices"] = session.submit(lambda client: _prices(client, listing, last))
+    if analytics:
+        started["analytics"] = session.submit(
+            lambda client: _analytics(client, listing, last, window)
+        )
+    return started
