@@ -20,6 +20,7 @@ from pipelines.fal.fanout import Tally, chunks, day_windows, run_all
 from pipelines.fal.pagination import pages
 from pipelines.fal.retry import RetryPolicy
 from pipelines.fal.session import DEFAULT_TIMEOUT, ApiSession, QueryParams
+from pipelines.fal.slots import urgent
 from pipelines.fal.source import Source
 
 T = TypeVar("T")
@@ -153,11 +154,16 @@ class FalClient:
     # -- catalogue ---------------------------------------------------------------------------
 
     async def models(self) -> list[records.Record]:
-        """Every endpoint in the catalogue (all statuses), one record each."""
+        """Every endpoint in the catalogue (all statuses), one record each.
+
+        Its pages are asked ahead of other requests waiting for a slot (``urgent``): they form
+        one chain, and prices and analytics wait for its end.
+        """
         path = self._path("models")
         out: list[records.Record] = []
-        async for body in self._pages(path, [], collection="models"):
-            out.extend(records.model_record(item, f"GET {path}") for item in body["models"])
+        with urgent():
+            async for body in self._pages(path, [], collection="models"):
+                out.extend(records.model_record(item, f"GET {path}") for item in body["models"])
         return out
 
     async def model(self, endpoint_id: str) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from pipelines.fal.errors import (
 )
 from pipelines.fal.redaction import install_log_redaction, redact
 from pipelines.fal.retry import RetryPolicy, retrying
+from pipelines.fal.slots import Slots
 from pipelines.fal.source import Source
 
 log = logging.getLogger("pipelines.fal")
@@ -113,7 +114,7 @@ class ApiSession:
         self._timeout = timeout
         self._transport = transport
         self._client: httpx.AsyncClient | None = None
-        self._slots: asyncio.Semaphore | None = None
+        self._slots: Slots | None = None
 
     def __repr__(self) -> str:
         return f"ApiSession(source={self.source!r}, max_in_flight={self.max_in_flight})"
@@ -135,7 +136,7 @@ class ApiSession:
             headers={"Accept": "application/json", "User-Agent": "falcost/0.1"},
             transport=self._transport,
         )
-        self._slots = asyncio.Semaphore(self.max_in_flight)
+        self._slots = Slots(self.max_in_flight)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -193,7 +194,7 @@ class ApiSession:
         try:
             async for attempt in retrying(self.retry, before_sleep, idempotent=idempotent):
                 with attempt:
-                    async with self._slots:
+                    async with self._slots.held():
                         response, content = await self._send(
                             method, path, params, body, headers, label
                         )
