@@ -22,6 +22,7 @@ import duckdb
 from pipelines import fetches
 from pipelines.fal import FalClient, PricingResult
 from pipelines.fal.background import BackgroundSession
+from pipelines.fal.client import MAX_IDS_PER_REQUEST
 from pipelines.fetches import Fetch
 from warehouse.tables import ANALYTICS_DAILY, INSTANCE_SNAPSHOTS, MODELS, PRICES, USAGE_DAILY
 
@@ -98,17 +99,53 @@ def catalogue_state(path: str | None) -> Catalogue:
     )
 
 
-async def _prices(client: FalClient, listing: Future, last: Catalogue) -> tuple[Hashable, Any]:
-    """Prices for the new listing: the last listing's are asked at once, the difference once
-    the new listing is in; endpoints no longer listed are dropped from the answer."""
-    early = asyncio.ensure_future(client.pricing(sorted(last.listed), suspects=last.gaps))
-    (_, records), _ = await asyncio.wrap_future(listing)
-    ids = {r["endpoint_id"] for r in records}
-    first = await early
-    extra = sorted(ids - last.listed)
-    later = await client.pricing(extra, suspects=last.gaps) if extra else None
-    prices = [p for r in (first, later) if r for p in r.prices if p["endpoint_id"] in ids]
-    unpriced = sorted(e for r in (first, later) if r for e in r.unpriced if e in ids)
+async def _settle(tasks: list[asyncio.Future]) -> None:
+    """Cancel what is still running and collect every outcome, so no failure goes unheard."""
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+class Listing:
+    """The run's catalogue fetch: its records, and each page's ids as they arrive."""
+
+    def __init__(self) -> None:
+        self.pages: asyncio.Queue[list[str] | None] = asyncio.Queue()
+
+    async def work(self, client: FalClient) -> tuple[Hashable, Any]:
+        out: list[dict] = []
+        try:
+            async for page in client.models_pages():
+                out += page
+                self.pages.put_nowait([r["endpoint_id"] for r in page])
+        finally:
+            self.pages.put_nowait(None)  # the end (or the failure) of the listing
+        return fetches.models().key, out
+
+
+async def _prices(
+    client: FalClient, listing: Listing, done: Future, last: Catalogue
+) -> tuple[Hashable, Any]:
+    """Prices for the new listing: the last listing's are asked at once, a new endpoint's as
+    soon as its page arrives, 50 to a request; endpoints no longer listed are dropped."""
+    asked = [asyncio.ensure_future(client.pricing(sorted(last.listed), suspects=last.gaps))]
+    ids: set[str] = set()
+    waiting: list[str] = []
+    try:
+        while (page := await listing.pages.get()) is not None:
+            ids.update(page)
+            waiting += [e for e in page if e not in last.listed]
+            while len(waiting) >= MAX_IDS_PER_REQUEST:
+                batch, waiting = waiting[:MAX_IDS_PER_REQUEST], waiting[MAX_IDS_PER_REQUEST:]
+                asked.append(asyncio.ensure_future(client.pricing(batch, suspects=last.gaps)))
+        await asyncio.wrap_future(done)  # a listing that failed fails this too
+        if waiting:
+            asked.append(asyncio.ensure_future(client.pricing(waiting, suspects=last.gaps)))
+        answers = await asyncio.gather(*asked)
+    finally:
+        await _settle(asked)
+    prices = [p for r in answers for p in r.prices if p["endpoint_id"] in ids]
+    unpriced = sorted(e for r in answers for e in r.unpriced if e in ids)
     return fetches.prices(ids, last.gaps).key, PricingResult(prices=prices, unpriced=unpriced)
 
 
@@ -118,9 +155,12 @@ async def _analytics(
     """Analytics for every endpoint raw.models will hold: the ones it holds now at once, the
     newly listed ones once the listing is in."""
     early = asyncio.ensure_future(fetches.analytics(*window, last.known).work(client))
-    (_, records), _ = await asyncio.wrap_future(listing)
+    try:
+        (_, records), _ = await asyncio.wrap_future(listing)
+        pages = await early
+    finally:
+        await _settle([early])
     extra = {r["endpoint_id"] for r in records} - last.known
-    pages = await early
     if extra:
         pages += await fetches.analytics(*window, extra).work(client)
     return fetches.analytics(*window, last.known | extra).key, pages
@@ -144,9 +184,10 @@ def start_fetches(
         if analytics and last.known:
             started["analytics"] = session.submit(keyed(fetches.analytics(*window, last.known)))
         return started
-    listing = started["models"] = session.submit(keyed(fetches.models()))
+    catalogue = Listing()
+    listing = started["models"] = session.submit(catalogue.work)
     if PRICES.path in selected:
-        started["prices"] = session.submit(lambda client: _prices(client, listing, last))
+        started["prices"] = session.submit(lambda client: _prices(client, catalogue, listing, last))
     if analytics:
         started["analytics"] = session.submit(
             lambda client: _analytics(client, listing, last, window)

@@ -18,6 +18,7 @@ from pipelines.fal.client import FalClient
 from pipelines.fal.session import tally
 
 T = TypeVar("T")
+CLOSE_GRACE_SECONDS = 1.0
 
 
 class BackgroundSession:
@@ -50,6 +51,8 @@ class BackgroundSession:
 
     async def _close(self) -> None:
         pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        if pending:  # let work that is about to end end (a failing run fails everywhere at once)
+            _, pending = await asyncio.wait(pending, timeout=CLOSE_GRACE_SECONDS)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)

@@ -154,17 +154,19 @@ class FalClient:
     # -- catalogue ---------------------------------------------------------------------------
 
     async def models(self) -> list[records.Record]:
-        """Every endpoint in the catalogue (all statuses), one record each.
+        """Every endpoint in the catalogue (all statuses), one record each."""
+        return [record async for page in self.models_pages() for record in page]
+
+    async def models_pages(self) -> AsyncIterator[list[records.Record]]:
+        """The catalogue page by page, so work on the first ids can start before the last page.
 
         Its pages are asked ahead of other requests waiting for a slot (``urgent``): they form
         one chain, and prices and analytics wait for its end.
         """
         path = self._path("models")
-        out: list[records.Record] = []
         with urgent():
             async for body in self._pages(path, [], collection="models"):
-                out.extend(records.model_record(item, f"GET {path}") for item in body["models"])
-        return out
+                yield [records.model_record(item, f"GET {path}") for item in body["models"]]
 
     async def model(self, endpoint_id: str) -> dict[str, Any]:
         """One catalogue entry as the API returns it; raises ``FalNotFoundError`` if unknown."""
