@@ -13,8 +13,8 @@ from pydantic import Field
 
 from assets.checks import GATES, check_results, check_specs, gate_result, refusal
 from pipelines import fetches, frames
-from pipelines.metadata import table_metadata
-from pipelines.resources import FalPlatformResource, WarehouseResource
+from pipelines.orchestration.metadata import table_metadata
+from pipelines.orchestration.resources import FalPlatformResource, WarehouseResource
 from pipelines.validation import validate
 from warehouse import loads
 from warehouse.tables import MODELS, PRICES

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from pipelines import fetches, frames
-from pipelines.metadata import table_metadata
-from pipelines.resources import FalPlatformResource, WarehouseResource
+from pipelines.orchestration.metadata import table_metadata
+from pipelines.orchestration.resources import FalPlatformResource, WarehouseResource
 from pipelines.validation import validate
 from warehouse import loads
 from warehouse.tables import INSTANCE_SNAPSHOTS

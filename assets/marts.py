@@ -3,8 +3,8 @@
 import dagster as dg
 
 from assets.checks import check_results, check_specs
-from pipelines.metadata import table_metadata
-from pipelines.resources import WarehouseResource
+from pipelines.orchestration.metadata import table_metadata
+from pipelines.orchestration.resources import WarehouseResource
 from warehouse import loads
 from warehouse.tables import ANALYTICS_DAILY, INSTANCE_SNAPSHOTS, MODELS, PRICES, USAGE_DAILY
 

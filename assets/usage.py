@@ -9,9 +9,9 @@ from assets.catalog import raw_models
 from assets.checks import check_results, check_specs
 from pipelines import fetches, frames
 from pipelines.memory import release_freed_memory
-from pipelines.metadata import table_metadata
-from pipelines.partitions import daily_partitions
-from pipelines.resources import FalPlatformResource, WarehouseResource
+from pipelines.orchestration.metadata import table_metadata
+from pipelines.orchestration.partitions import daily_partitions
+from pipelines.orchestration.resources import FalPlatformResource, WarehouseResource
 from pipelines.validation import one_currency, validate
 from warehouse import loads
 from warehouse.tables import ANALYTICS_DAILY, USAGE_DAILY, Table

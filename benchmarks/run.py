@@ -21,7 +21,6 @@ from datetime import UTC, date, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
 
-import warehouse
 from benchmarks import bounds, report, targets
 from benchmarks.minimum import OPERATIONS, Minimum, Truth, minimum
 from benchmarks.server import RequestLog, recording_server
@@ -34,8 +33,9 @@ from benchmarks.sync import (
     sync_env,
 )
 from benchmarks.warehouse_bench import LoadResult, MartsResult, load_benchmark, marts_benchmark
-from pipelines.jobs import USAGE_LOOKBACK_DAYS
+from pipelines.orchestration.jobs import USAGE_LOOKBACK_DAYS
 from pipelines.sim import Faults, SimConfig, Simulation
+from warehouse.connection import connect
 
 SCENARIOS = ("backfill", "incremental", "load", "memory", "marts", "bounds")
 
@@ -112,7 +112,7 @@ class Results:
 
 def verify(path: Path, truth: Truth, first: date, last: date) -> list[str]:
     """What the warehouse holds for ``first``..``last``, against the simulator's ground truth."""
-    con = warehouse.connect(path, read_only=True)
+    con = connect(path, read_only=True)
     try:
 
         def one(query: str, *params: object):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from benchmarks.server import RequestLog, Seen
 from pipelines import settings
-from pipelines.jobs import range_tags
+from pipelines.orchestration.jobs import range_tags
 from pipelines.sim import SIM_FAL_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -193,5 +193,5 @@ def import_time_s(repeat: int = 3) -> tuple[float, float]:
             times.append(time.perf_counter() - t0)
         return statistics.median(times)
 
-    modules = "import pipelines.cli, pipelines.runner, pipelines.definitions"
+    modules = "import pipelines.cli, pipelines.cli.sync, pipelines.definitions"
     return timed("pass"), timed(modules)

@@ -16,6 +16,7 @@ import polars as pl
 
 import warehouse
 from warehouse import MARTS, loads
+from warehouse.connection import connect
 from warehouse.tables import USAGE_DAILY
 
 TABLE = USAGE_DAILY.name
@@ -77,7 +78,7 @@ class LoadResult:
 
 def _fresh(path: Path):
     path.unlink(missing_ok=True)
-    con = warehouse.connect(path)
+    con = connect(path)
     warehouse.apply_ddl(con)
     return con
 
@@ -144,7 +145,7 @@ class MartsResult:
 
 def marts_benchmark(path: Path, *, repeat: int = 3) -> MartsResult:
     """Rebuild every mart ``repeat`` times on the warehouse at ``path`` (median per mart)."""
-    con = warehouse.connect(path)
+    con = connect(path)
     try:
         seconds: dict[str, list[float]] = {name: [] for name in MARTS}
         rows: dict[str, int] = {}

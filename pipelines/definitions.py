@@ -9,9 +9,9 @@ import dagster as dg
 
 from assets import catalog, instances, usage
 from assets.marts import mart_assets
-from pipelines.jobs import jobs, schedules
-from pipelines.progress import progress_logger
-from pipelines.resources import from_environment
+from pipelines.orchestration.jobs import jobs, schedules
+from pipelines.orchestration.progress import progress_logger
+from pipelines.orchestration.resources import from_environment
 
 ASSETS = [
     catalog.raw_models,

@@ -24,6 +24,7 @@ from pipelines.fal import FalClient, PricingResult
 from pipelines.fal.background import BackgroundSession
 from pipelines.fal.client import MAX_IDS_PER_REQUEST
 from pipelines.fetches import Fetch
+from warehouse.connection import connect
 from warehouse.tables import ANALYTICS_DAILY, INSTANCE_SNAPSHOTS, MODELS, PRICES, USAGE_DAILY
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
@@ -80,7 +81,7 @@ def catalogue_state(path: str | None) -> Catalogue:
     if not path:
         return Catalogue()
     try:
-        con = duckdb.connect(path, read_only=True)
+        con = connect(path, read_only=True)
     except (duckdb.Error, OSError):
         return Catalogue()  # absent, locked or not a warehouse: nothing to start from
     try:

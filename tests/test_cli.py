@@ -89,7 +89,7 @@ def test_the_repositorys_dagster_yaml_and_the_settings_falcost_writes_agree():
 
 
 def test_falcost_keeps_a_dagster_yaml_it_finds_in_dagster_home(monkeypatch, tmp_path):
-    from pipelines.guards import settle_dagster_home
+    from pipelines.cli.guards import settle_dagster_home
 
     (tmp_path / "dagster.yaml").write_text("telemetry:\n  enabled: true\n")
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))
@@ -170,7 +170,7 @@ def test_a_sync_waits_for_another_process_to_release_the_warehouse(monkeypatch, 
 
 
 def test_a_sync_gives_up_clearly_when_the_warehouse_stays_held(monkeypatch, tmp_path):
-    from pipelines import guards
+    from pipelines.cli import guards
 
     path = str(tmp_path / "w.duckdb")
     monkeypatch.setenv("FALCOST_WAREHOUSE", path)

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from pipelines.cli import main
-from pipelines.cli_api import api
+from pipelines.cli.api import api
 from pipelines.sim import SIM_FAL_KEY, SIM_LOWCODE_TOKEN, Simulation
 
 KNOWN = "fal-ai/flux/dev"  # used, priced and in the catalogue of every seed

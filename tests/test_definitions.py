@@ -78,7 +78,7 @@ def test_the_daily_schedule_pulls_yesterday_and_re_pulls_the_three_days_before()
 
     import dagster as dg
 
-    from pipelines.jobs import daily_usage_schedule
+    from pipelines.orchestration.jobs import daily_usage_schedule
 
     context = dg.build_schedule_context(
         scheduled_execution_time=datetime(2026, 3, 10, 2, 30, tzinfo=UTC)

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 import warehouse
+from warehouse.connection import connect
 from warehouse.tables import LOAD_COLUMNS, RAW_TABLES, Table
 
 # polars dtype (of a validated frame) -> DuckDB column type
@@ -38,7 +39,7 @@ def duckdb_type(dtype: pl.DataType) -> str:
 @pytest.fixture(scope="module")
 def ddl(tmp_path_factory) -> dict[str, dict[str, tuple[str, bool]]]:
     """Table -> column -> (type, nullable), as the DDL creates them in a fresh file."""
-    con = warehouse.connect(tmp_path_factory.mktemp("ddl") / "falcost.duckdb")
+    con = connect(tmp_path_factory.mktemp("ddl") / "falcost.duckdb")
     try:
         warehouse.apply_ddl(con)
         rows = con.execute(

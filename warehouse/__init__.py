@@ -2,7 +2,7 @@
 
 SQL lives in ``ddl/``, ``load/`` and ``marts/`` next to this file and ships with the package.
 Each raw table is declared once, in ``warehouse.tables``; ``tests/test_tables.py`` holds the
-DDL to those declarations.
+DDL to those declarations. Connections are opened by ``warehouse.connection``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 from functools import cache
 from importlib import resources
-from pathlib import Path
 
 import duckdb
 
@@ -27,17 +26,6 @@ def ddl_files() -> list[str]:
     return sorted(
         f"ddl/{p.name.removesuffix('.sql')}" for p in folder.iterdir() if p.name.endswith(".sql")
     )
-
-
-def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse with the session clock in UTC (dates derive from UTC instants)."""
-    if not read_only:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
-    con.execute("set TimeZone = 'UTC'")
-    # Only registered frames are visible to SQL, never a Python variable that shares a name.
-    con.execute("set python_enable_replacements = false")
-    return con
 
 
 def apply_ddl(con: duckdb.DuckDBPyConnection) -> None:

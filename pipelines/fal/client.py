@@ -421,7 +421,7 @@ class FalClient:
         )
 
     # -- single calls for the command line -------------------------------------------------
-    # `falcost api` (pipelines/cli_api.py) reaches every operation of LOWCODEAPI.md with its
+    # `falcost api` (pipelines/cli/api.py) reaches every operation of LOWCODEAPI.md with its
     # parameters. These are the calls the pipeline above never makes (one page of a list, a
     # search, a status, endpoint or metric filter); the assets do not use them.
 

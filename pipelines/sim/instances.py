@@ -174,7 +174,3 @@ class Fleet:
             return None
         self._overrides[instance_id] = (status, slot)
         return self._render(instance_id, status)
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)

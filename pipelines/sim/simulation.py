@@ -8,7 +8,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from .catalog import catalog_for
@@ -267,9 +267,3 @@ class Simulation:
     def instances(self, at: datetime | None = None) -> list[dict[str, Any]]:
         with self.lock:
             return self.fleet.snapshot(slot_of(at or self.now()))
-
-    def window_days(self, start: date, end: date) -> list[date]:
-        """Days in [start, end) clipped to the days that can carry data."""
-        first = max(start, self.config.usage_start)
-        last = min(end - timedelta(days=1), self.today)
-        return [first + timedelta(days=i) for i in range((last - first).days + 1)]

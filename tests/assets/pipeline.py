@@ -7,8 +7,8 @@ from datetime import date
 import dagster as dg
 
 from pipelines.definitions import build_definitions
-from pipelines.jobs import range_tags
-from pipelines.resources import FalPlatformResource, WarehouseResource
+from pipelines.orchestration.jobs import range_tags
+from pipelines.orchestration.resources import FalPlatformResource, WarehouseResource
 from pipelines.sim import SIM_FAL_KEY, SIM_LOWCODE_TOKEN
 
 

@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-import warehouse
 from pipelines.sim import Latitude, Simulation, serving
 from tests.assets.pipeline import run_job
 from tests.conftest import small_config
+from warehouse.connection import connect
 
 FIRST, LAST = date(2026, 9, 1), date(2026, 9, 7)
 DAYS = [FIRST + timedelta(i) for i in range((LAST - FIRST).days + 1)]
@@ -25,7 +25,7 @@ def exact(value: float | int | None) -> Decimal | None:
 
 
 def rows(path: str, sql: str) -> list[tuple]:
-    con = warehouse.connect(path, read_only=True)
+    con = connect(path, read_only=True)
     try:
         return con.execute(sql).fetchall()
     finally:

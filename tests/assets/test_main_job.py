@@ -7,10 +7,10 @@ from decimal import Decimal
 import dagster as dg
 import pytest
 
-import warehouse
 from pipelines.sim import SIM_FAL_KEY, SIM_LOWCODE_TOKEN, Faults, Simulation, serving
 from tests.assets.pipeline import run_job
 from tests.conftest import small_config
+from warehouse.connection import connect
 
 FIRST, LAST = date(2026, 9, 1), date(2026, 9, 7)
 DAYS = [FIRST + timedelta(i) for i in range((LAST - FIRST).days + 1)]
@@ -18,7 +18,7 @@ NANO = Decimal("0.000000001")
 
 
 def query(path: str, sql: str) -> list[tuple]:
-    con = warehouse.connect(path, read_only=True)
+    con = connect(path, read_only=True)
     try:
         return con.execute(sql).fetchall()
     finally:
@@ -195,7 +195,7 @@ def test_a_blocking_check_stops_the_marts_when_a_table_was_damaged_outside_the_p
     sim, sim_server, warehouse_path
 ):
     assert run_job(sim_server, warehouse_path, FIRST, LAST).success
-    con = warehouse.connect(warehouse_path)
+    con = connect(warehouse_path)
     con.execute(
         "insert into raw.usage_daily select * from raw.usage_daily where usage_date = $day limit 1",
         {"day": FIRST},

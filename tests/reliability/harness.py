@@ -25,8 +25,8 @@ from pydantic import Field
 
 from pipelines.definitions import build_definitions
 from pipelines.fal import FalClient, RetryPolicy
-from pipelines.jobs import range_tags
-from pipelines.resources import FalPlatformResource, WarehouseResource
+from pipelines.orchestration.jobs import range_tags
+from pipelines.orchestration.resources import FalPlatformResource, WarehouseResource
 from pipelines.sim import SIM_FAL_KEY, SIM_LOWCODE_TOKEN, Faults, SimConfig, Simulation
 from tests.conftest import TODAY
 

@@ -25,7 +25,7 @@ import pytest
 from click.testing import CliRunner
 
 from pipelines.cli import main
-from pipelines.guards import SyncBusyError, exclusive_sync
+from pipelines.cli.guards import SyncBusyError, exclusive_sync
 from pipelines.sim import Faults, Simulation
 from tests.reliability.harness import (
     REPO,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.runner import summarise
+from pipelines.cli.sync import summarise
 from pipelines.sim import (
     SIM_FAL_API_SCOPE_KEY,
     SIM_FAL_KEY,

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 
 import dagster as dg
 
-from pipelines.jobs import daily_usage_schedule
+from pipelines.orchestration.jobs import daily_usage_schedule
 from pipelines.sim import Simulation
 from tests.conftest import TODAY
 from tests.reliability.harness import (

@@ -18,10 +18,10 @@ from typing import Any
 import dagster as dg
 import pytest
 
+from pipelines.cli.sync import gate_config
 from pipelines.definitions import build_definitions
-from pipelines.jobs import range_tags
-from pipelines.resources import WarehouseResource
-from pipelines.runner import gate_config
+from pipelines.orchestration.jobs import range_tags
+from pipelines.orchestration.resources import WarehouseResource
 from pipelines.sim import Simulation, create_app
 from pipelines.sim.server import serve_app
 from tests.reliability.harness import (

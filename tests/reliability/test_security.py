@@ -43,6 +43,7 @@ from tests.reliability.harness import (
     truth_requests,
     truth_usage,
 )
+from warehouse.connection import connect
 
 WRONG_KEY = "wrong_key_id:wrong-secret-that-must-not-leak"
 WRONG_TOKEN = "wrong-proxy-token-that-must-not-leak"
@@ -158,7 +159,7 @@ def test_the_simulator_listens_on_loopback_only():
 def sql_session(tmp_path, monkeypatch) -> Path:
     """A warehouse with its tables, and an empty folder nothing may write into."""
     path = tmp_path / "falcost.duckdb"
-    con = warehouse.connect(path)
+    con = connect(path)
     warehouse.apply_ddl(con)
     con.close()
     monkeypatch.setenv("FALCOST_WAREHOUSE", str(path))

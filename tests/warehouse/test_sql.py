@@ -10,6 +10,7 @@ import warehouse
 from assets.checks import CHECKS, GATES, ListCheck, gate_result
 from pipelines import frames
 from warehouse import loads
+from warehouse.connection import connect
 from warehouse.tables import MODELS, PRICES, USAGE_DAILY
 
 T0 = datetime(2025, 3, 1, 6, 0, tzinfo=UTC)
@@ -39,7 +40,7 @@ def model_row(endpoint: str) -> dict:
 
 @pytest.fixture
 def con(warehouse_path):
-    connection = warehouse.connect(warehouse_path)
+    connection = connect(warehouse_path)
     warehouse.apply_ddl(connection)
     yield connection
     connection.close()

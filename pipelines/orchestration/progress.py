@@ -34,14 +34,3 @@ def progress_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
         handler.addFilter(RedactingFilter())
         logger.addHandler(handler)
     return logger
-
-
-def show_client_warnings() -> None:
-    """Print the client's warnings (retries, long lists; path only, never the query) on stderr."""
-    logger = logging.getLogger("pipelines.fal")
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s  api    %(message)s", "%H:%M:%S"))
-        handler.addFilter(RedactingFilter())
-        logger.addHandler(handler)
-        logger.setLevel(logging.WARNING)

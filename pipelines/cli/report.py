@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import click
@@ -10,55 +9,29 @@ import duckdb
 import polars as pl
 
 import warehouse
+from warehouse.connection import is_locked, open_sandboxed
 
 REPORT = (
     ("Top models by cost", "reports/top_models_by_cost"),
     ("Daily request trend (all endpoints)", "reports/daily_request_trend"),
     ("Compute instances", "reports/instance_status"),
 )
-LOCK_RETRY_SECONDS = 10.0
-# A session for people's queries touches the warehouse file and nothing else: no other file
-# read or written (COPY ... TO, EXPORT DATABASE, read_csv('/etc/passwd'), ATTACH), no extension
-# installed or loaded (INSTALL/LOAD, or DuckDB fetching one on its own), and, once the session
-# is set up, no setting changed back (lock_configuration).
-SANDBOX = {
-    "enable_external_access": False,
-    "autoinstall_known_extensions": False,
-    "autoload_known_extensions": False,
-    "allow_community_extensions": False,
-    "allow_unsigned_extensions": False,
-}
-
-
-def _sandboxed(path: str) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(path, read_only=True, config=SANDBOX)
-    try:
-        con.execute("set TimeZone = 'UTC'")  # as warehouse.connect: days derive from UTC
-        con.execute("set python_enable_replacements = false")  # no Python variables as tables
-        con.execute("set lock_configuration = true")
-    except BaseException:
-        con.close()
-        raise
-    return con
+LOCK_WAIT_SECONDS = 10.0
 
 
 def open_read_only(path: str) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse read-only and sandboxed (``SANDBOX``), waiting briefly while a sync
-    holds the write lock."""
+    """Open the warehouse read-only and sandboxed (``warehouse.connection.open_sandboxed``),
+    waiting briefly while a sync holds the write lock."""
     if not Path(path).exists():
         raise click.ClickException(f"no warehouse at {path}: run `falcost sync` or `falcost demo`")
-    deadline = time.monotonic() + LOCK_RETRY_SECONDS
-    while True:
-        try:
-            return _sandboxed(path)
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
-                raise click.ClickException(f"cannot open the warehouse at {path}: {exc}") from None
-            if time.monotonic() > deadline:
-                raise click.ClickException(
-                    f"the warehouse is locked by another process (a running sync?): {exc}"
-                ) from None
-            time.sleep(0.5)
+    try:
+        return open_sandboxed(path, wait_s=LOCK_WAIT_SECONDS)
+    except duckdb.IOException as exc:
+        if is_locked(exc):
+            raise click.ClickException(
+                f"the warehouse is locked by another process (a running sync?): {exc}"
+            ) from None
+        raise click.ClickException(f"cannot open the warehouse at {path}: {exc}") from None
 
 
 def _print(frame: pl.DataFrame, max_rows: int) -> None:

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import fcntl
 import os
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import duckdb
 
-import warehouse
 from pipelines import settings
+from warehouse.connection import LockWait, connect, is_locked
 
-LOCK_WAIT_SECONDS = 30.0
+LOCK_WAIT_SECONDS = 30.0  # before the run starts; each load then waits on its own
 DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
 # Written and removed before a run: a fresh instance's SQLite files need about this much.
 PROBE_BYTES = 256 * 1024
@@ -123,35 +122,30 @@ def exclusive_sync(warehouse_path: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def wait_for_warehouse(
-    path: str, *, timeout: float | None = None, notify: Callable[[str], None] = print
-) -> None:
-    """Wait (bounded) until no other process holds the DuckDB file, before the run starts.
+def wait_for_warehouse(path: str, *, notify: Callable[[str], None] = print) -> None:
+    """Wait (up to ``LOCK_WAIT_SECONDS``) until no other process holds the DuckDB file, before
+    the run starts.
 
-    Without this, every asset of the run would wait out the warehouse resource's own retries
+    Without this, every asset of the run would wait out the warehouse resource's own budget
     in turn. DuckDB's lock error names the holder's program and pid, which is passed on.
     """
-    timeout = LOCK_WAIT_SECONDS if timeout is None else timeout
-    deadline = time.monotonic() + timeout
-    told = False
-    while True:
-        try:
-            warehouse.connect(path).close()
-            return
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
-                raise _unusable(path, exc) from None
-            if time.monotonic() >= deadline:
-                raise SyncBusyError(
-                    f"the warehouse {path} is still held by another process after {timeout:.0f} s"
-                    f" ({exc}); close that session (falcost sql, a DuckDB shell) and retry"
-                ) from None
-            if not told:
-                notify(f"waiting up to {timeout:.0f} s for another process to release {path}")
-                told = True
-            time.sleep(0.5)
-        except (duckdb.Error, OSError) as exc:
+    timeout = LOCK_WAIT_SECONDS  # read now: tests shorten it
+
+    def tell_once(wait: LockWait) -> None:
+        if wait.attempt == 1:
+            notify(f"waiting up to {timeout:.0f} s for another process to release {path}")
+
+    try:
+        connect(path, wait_s=timeout, on_wait=tell_once).close()
+    except duckdb.IOException as exc:
+        if not is_locked(exc):
             raise _unusable(path, exc) from None
+        raise SyncBusyError(
+            f"the warehouse {path} is still held by another process after {timeout:.0f} s"
+            f" ({exc}); close that session (falcost sql, a DuckDB shell) and retry"
+        ) from None
+    except (duckdb.Error, OSError) as exc:
+        raise _unusable(path, exc) from None
 
 
 def _instance_unusable(home: Path, reason: object) -> InstanceUnusableError:

@@ -12,8 +12,8 @@ import dagster as dg
 
 from assets.checks import GATES
 from pipelines import settings
-from pipelines.guards import exclusive_sync, settle_dagster_home, wait_for_warehouse
-from pipelines.jobs import range_tags
+from pipelines.cli.guards import exclusive_sync, settle_dagster_home, wait_for_warehouse
+from pipelines.orchestration.jobs import range_tags
 from pipelines.validation import ValidationFailure
 
 PID_TAG = "falcost/pid"
@@ -138,7 +138,7 @@ def run_main_job(
     ``WarehouseUnusableError`` when its path cannot hold a DuckDB file.
     """
     from pipelines.definitions import build_definitions
-    from pipelines.resources import from_environment
+    from pipelines.orchestration.resources import from_environment
 
     job = build_definitions(from_environment()).resolve_job_def("main_job")
     gates = gate_config()

@@ -54,7 +54,7 @@ def _one_line(exc: BaseException) -> str:
 
 def _call(work: Callable[[FalClient], Awaitable[Any]]) -> None:
     """Run ``work`` with a client for the configured source and print its result as JSON."""
-    from pipelines.resources import from_environment
+    from pipelines.orchestration.resources import from_environment
 
     debug = bool((click.get_current_context().find_root().obj or {}).get("debug"))
     try:

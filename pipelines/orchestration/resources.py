@@ -19,24 +19,18 @@ import duckdb
 import httpx
 from dagster_duckdb import DuckDBResource
 from pydantic import Field, PrivateAttr
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception,
-    stop_before_delay,
-    wait_exponential,
-)
 
-import warehouse
 from pipelines import settings
 from pipelines.fal import FalClient, FalConfigError, Source
 from pipelines.fal.background import BackgroundSession
 from pipelines.fetches import Fetch
+from warehouse.connection import LockWait, open_for_loads
 
 T = TypeVar("T")
 SIMULATOR_BASE_URL = "http://127.0.0.1/v1"  # never dialled: the in-process transport answers
-LOCK_RETRY_SECONDS = 100.0
-MEMORY_LIMIT = "256MB"
+# How long a load or mart waits for another process to release the warehouse (as long as
+# dagster-duckdb's own retries); the sync waits 30 s before its run starts (cli.guards).
+LOCK_WAIT_SECONDS = 100.0
 
 
 @cache
@@ -154,46 +148,26 @@ class FalPlatformResource(dg.ConfigurableResource):
 
 
 class WarehouseResource(DuckDBResource):
-    """The DuckDB warehouse file; connections retry while another process holds the lock.
+    """The DuckDB warehouse file, opened for loads (``warehouse.connection.open_for_loads``).
 
-    The connection is closed on every exit (``DuckDBResource`` leaves it open when the body
-    raises), and each wait is logged with DuckDB's message, which names the holder.
+    While another process holds the file, the connection waits up to ``LOCK_WAIT_SECONDS``,
+    logging each wait with DuckDB's message, which names the holder. The connection is closed
+    on every exit (``DuckDBResource`` leaves it open when the body raises).
     """
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        os.makedirs(os.path.dirname(os.path.abspath(self.database)), exist_ok=True)
-        con = _connect_when_free(self.database)
+        con = open_for_loads(self.database, wait_s=LOCK_WAIT_SECONDS, on_wait=_log_lock_wait)
         try:
-            con.execute("set TimeZone = 'UTC'")
-            con.execute("set python_enable_replacements = false")
-            # DuckDB would otherwise keep up to 80 % of RAM as cache; loads and marts here
-            # are small, and a bounded cache keeps a year's backfill under 500 MB.
-            con.execute(f"set memory_limit = '{MEMORY_LIMIT}'")
-            warehouse.ensure_schema(con)
             yield con
         finally:
             con.close()
 
 
-def _log_lock_wait(state: RetryCallState) -> None:
+def _log_lock_wait(wait: LockWait) -> None:
     dg.get_dagster_logger().warning(
-        f"warehouse busy, retrying in {state.next_action.sleep:.1f} s: {state.outcome.exception()}"
+        f"warehouse busy, retrying in {wait.seconds:.1f} s: {wait.error}"
     )
-
-
-def _connect_when_free(path: str) -> duckdb.DuckDBPyConnection:
-    """Open ``path``, waiting (about 100 s in all, like dagster-duckdb) while it is locked."""
-    for attempt in Retrying(
-        retry=retry_if_exception(lambda e: isinstance(e, duckdb.IOException) and "lock" in str(e)),
-        wait=wait_exponential(multiplier=0.1, max=30),
-        stop=stop_before_delay(LOCK_RETRY_SECONDS),
-        before_sleep=_log_lock_wait,
-        reraise=True,
-    ):
-        with attempt:
-            return duckdb.connect(path, config={"custom_user_agent": "falcost"})
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def from_environment(env: Mapping[str, str] = os.environ) -> dict[str, dg.ConfigurableResource]:

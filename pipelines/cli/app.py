@@ -6,6 +6,7 @@ configuration. Errors print one line (plus a hint); ``--debug`` adds tracebacks.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sys
@@ -16,8 +17,9 @@ from pathlib import Path
 import click
 
 from pipelines import settings
-from pipelines.cli_api import api
+from pipelines.cli.api import api
 from pipelines.fal import FalConfigError, FalError
+from pipelines.fal.redaction import RedactingFilter
 
 DEMO_DAYS = 30
 SYNC_DAYS = 7
@@ -66,7 +68,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def _sync(start: date, end: date, debug: bool) -> None:
-    from pipelines.resources import from_environment
+    from pipelines.orchestration.resources import from_environment
 
     try:
         resource = from_environment()["fal"]
@@ -77,16 +79,26 @@ def _sync(start: date, end: date, debug: bool) -> None:
         _sync_with(fal, start, end, debug)
 
 
+def _show_client_warnings() -> None:
+    """Print the client's warnings (retries, long lists; path only, never the query) on stderr."""
+    logger = logging.getLogger("pipelines.fal")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s  api    %(message)s", "%H:%M:%S"))
+        handler.addFilter(RedactingFilter())
+        logger.addHandler(handler)
+        logger.setLevel(logging.WARNING)
+
+
 def _sync_with(fal, start: date, end: date, debug: bool) -> None:
-    from pipelines.guards import (
+    from pipelines.cli.guards import (
         InstanceUnusableError,
         SyncBusyError,
         WarehouseUnusableError,
         instance_failure,
         settle_dagster_home,
     )
-    from pipelines.progress import show_client_warnings
-    from pipelines.runner import run_main_job
+    from pipelines.cli.sync import run_main_job
 
     try:
         fal.client()  # fail fast on configuration
@@ -97,7 +109,7 @@ def _sync_with(fal, start: date, end: date, debug: bool) -> None:
     except InstanceUnusableError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
-    show_client_warnings()
+    _show_client_warnings()
     click.echo(
         f"falcost sync {start}..{end} from {settings.source_name()} "
         f"into {settings.warehouse_path()}",
@@ -165,7 +177,7 @@ def demo(ctx: click.Context, days: int) -> None:
 @main.command()
 def report() -> None:
     """Print the marts: top models by cost, daily request trend, instance status."""
-    from pipelines.report import print_report
+    from pipelines.cli.report import print_report
 
     sys.exit(print_report(settings.warehouse_path()))
 
@@ -175,7 +187,7 @@ def report() -> None:
 @click.option("--max-rows", default=100, show_default=True)
 def sql(query: str, max_rows: int) -> None:
     """Run a read-only QUERY on the warehouse and print the result."""
-    from pipelines.report import print_query
+    from pipelines.cli.report import print_query
 
     sys.exit(print_query(settings.warehouse_path(), query, max_rows=max_rows))
 
@@ -196,7 +208,7 @@ def simulator(simulator_args: tuple[str, ...]) -> None:
 @click.argument("dagster_args", nargs=-1, type=click.UNPROCESSED)
 def ui(dagster_args: tuple[str, ...]) -> None:
     """Start `dagster dev` on the project's instance, so `falcost sync` runs show up."""
-    from pipelines.guards import InstanceUnusableError, settle_dagster_home
+    from pipelines.cli.guards import InstanceUnusableError, settle_dagster_home
 
     try:
         home = settle_dagster_home()
@@ -211,7 +223,3 @@ def ui(dagster_args: tuple[str, ...]) -> None:
 
 
 main.add_command(api)
-
-
-if __name__ == "__main__":
-    main()
