@@ -25,6 +25,7 @@ from datetime import date, timedelta
 import dagster as dg
 import duckdb
 
+from pipelines import settings
 from warehouse import sql
 from warehouse.tables import ANALYTICS_DAILY, MODELS, PRICES, USAGE_DAILY
 
@@ -148,7 +149,7 @@ GATES: dict[str, ShareGate] = {
         what="endpoints listed by the previous catalogue load",
         lost="are missing from this listing",
         setting="max_catalog_shrink",
-        env="FALCOST_MAX_CATALOG_SHRINK",
+        env=settings.MAX_CATALOG_SHRINK,
     ),
     PRICES.path: ShareGate(
         "prices_not_collapsed",
@@ -157,7 +158,7 @@ GATES: dict[str, ShareGate] = {
         what="endpoints priced before this load",
         lost="are now answered unpriced",
         setting="max_unpriced_share",
-        env="FALCOST_MAX_UNPRICED_SHARE",
+        env=settings.MAX_UNPRICED_SHARE,
     ),
 }
 

@@ -82,6 +82,25 @@ def parse_day(value: str) -> date:
         raise ValueError(problem) from None
 
 
+MAX_CATALOG_SHRINK = "FALCOST_MAX_CATALOG_SHRINK"
+MAX_UNPRICED_SHARE = "FALCOST_MAX_UNPRICED_SHARE"
+SHARE_SETTINGS = (MAX_CATALOG_SHRINK, MAX_UNPRICED_SHARE)
+
+
+def share_setting(env: Mapping[str, str], name: str) -> float | None:
+    """A share from 0 to 1, or None when unset; raises ``ValueError`` naming the variable."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        share = float(raw)
+    except ValueError:
+        share = -1.0
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"{name} must be a share from 0 to 1, got {raw!r}")
+    return share
+
+
 def int_setting(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if not raw:

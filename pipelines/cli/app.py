@@ -68,15 +68,63 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 
 def _sync(start: date, end: date, debug: bool) -> None:
-    from pipelines.orchestration.resources import from_environment
+    """Check the paths and the key before Dagster is imported: the first request leaves in
+    well under a second, and a wrong key stops the sync before anything is written."""
+    import asyncio
+
+    from pipelines.cli.guards import (
+        InstanceUnusableError,
+        SyncBusyError,
+        WarehouseUnusableError,
+        exclusive_sync,
+        instance_failure,
+        settle_dagster_home,
+        wait_for_warehouse,
+    )
+    from pipelines.sources import client_from_environment
 
     try:
-        resource = from_environment()["fal"]
+        client = client_from_environment()
+        for name in settings.SHARE_SETTINGS:
+            settings.share_setting(os.environ, name)
     except (FalConfigError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
-    # the context manager closes the Dagster instance that resolving the resource's config opens
-    with resource.process_config_and_initialize_cm() as fal:
-        _sync_with(fal, start, end, debug)
+    try:
+        home = settle_dagster_home()
+    except InstanceUnusableError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    _show_client_warnings()
+    path = settings.warehouse_path()
+    click.echo(f"falcost sync {start}..{end} from {settings.source_name()} into {path}", err=True)
+
+    def notify(line: str) -> None:
+        click.echo(line, err=True)
+
+    async def check_access() -> None:
+        async with client:
+            await client.check_access()
+
+    try:
+        with exclusive_sync(path):
+            wait_for_warehouse(path, notify=notify)
+            asyncio.run(check_access())
+            from pipelines.cli.sync import run_main_job  # Dagster, once the key is known good
+
+            outcome = run_main_job(start, end, notify=notify)
+    except (SyncBusyError, FalError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except WarehouseUnusableError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except Exception as exc:
+        failure = instance_failure(exc, home)  # the instance's storage filled up mid-run
+        if failure is None or debug:
+            raise
+        click.echo(f"error: {failure}", err=True)
+        sys.exit(2)
+    _print_outcome(outcome, debug)
 
 
 def _show_client_warnings() -> None:
@@ -90,51 +138,7 @@ def _show_client_warnings() -> None:
         logger.setLevel(logging.WARNING)
 
 
-def _sync_with(fal, start: date, end: date, debug: bool) -> None:
-    from pipelines.cli.guards import (
-        InstanceUnusableError,
-        SyncBusyError,
-        WarehouseUnusableError,
-        instance_failure,
-        settle_dagster_home,
-    )
-    from pipelines.cli.sync import run_main_job
-
-    try:
-        fal.client()  # fail fast on configuration
-    except (FalConfigError, ValueError) as exc:
-        raise click.UsageError(str(exc)) from None
-    try:
-        home = settle_dagster_home()
-    except InstanceUnusableError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    _show_client_warnings()
-    click.echo(
-        f"falcost sync {start}..{end} from {settings.source_name()} "
-        f"into {settings.warehouse_path()}",
-        err=True,
-    )
-    try:
-        outcome = run_main_job(
-            start,
-            end,
-            notify=lambda line: click.echo(line, err=True),
-            # a wrong key, or one without the ADMIN scope, must fail before anything is written
-            preflight=lambda: fal.run(lambda client: client.check_access()),
-        )
-    except (SyncBusyError, FalError) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
-    except WarehouseUnusableError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
-    except Exception as exc:
-        failure = instance_failure(exc, home)  # the instance's storage filled up mid-run
-        if failure is None or debug:
-            raise
-        click.echo(f"error: {failure}", err=True)
-        sys.exit(2)
+def _print_outcome(outcome, debug: bool) -> None:
     click.echo(f"\nruns {', '.join(outcome.run_ids)}")
     click.echo(
         f"{'asset':<28}{'days':>6}{'written':>10}{'in table':>10}{'requests':>10}{'retries':>9}"

@@ -12,7 +12,7 @@ import dagster as dg
 
 from assets.checks import GATES
 from pipelines import settings
-from pipelines.cli.guards import exclusive_sync, settle_dagster_home, wait_for_warehouse
+from pipelines.cli.guards import settle_dagster_home
 from pipelines.orchestration.jobs import range_tags
 from pipelines.validation import ValidationFailure
 
@@ -110,45 +110,30 @@ def gate_config(env: Mapping[str, str] = os.environ) -> dict:
     """
     ops: dict = {}
     for asset, gate in GATES.items():
-        raw = env.get(gate.env, "").strip()
-        if not raw:
-            continue
         try:
-            limit = float(raw)
-        except ValueError:
-            limit = -1.0
-        if not 0.0 <= limit <= 1.0:
-            raise click.UsageError(f"{gate.env} must be a share from 0 to 1, got {raw!r}")
-        op = dg.AssetKey.from_user_string(asset).to_python_identifier()
-        ops[op] = {"config": {gate.setting: limit}}
+            limit = settings.share_setting(env, gate.env)
+        except ValueError as exc:
+            raise click.UsageError(str(exc)) from None
+        if limit is not None:
+            op = dg.AssetKey.from_user_string(asset).to_python_identifier()
+            ops[op] = {"config": {gate.setting: limit}}
     return {"ops": ops} if ops else {}
 
 
-def run_main_job(
-    start: date,
-    end: date,
-    *,
-    notify: Callable[[str], None] = print,
-    preflight: Callable[[], object] = lambda: None,
-) -> SyncOutcome:
+def run_main_job(start: date, end: date, *, notify: Callable[[str], None] = print) -> SyncOutcome:
     """Materialise every asset for the UTC days ``start``..``end`` (inclusive).
 
-    ``preflight`` runs once the warehouse is known to be usable and free, before the job.
-    Raises ``SyncBusyError`` when another sync or process holds the warehouse, and
-    ``WarehouseUnusableError`` when its path cannot hold a DuckDB file.
+    The caller holds the sync lock and has checked the warehouse and the key
+    (``pipelines.cli.app``), so this starts at the Dagster instance.
     """
     from pipelines.definitions import build_definitions
     from pipelines.orchestration.resources import from_environment
 
     job = build_definitions(from_environment()).resolve_job_def("main_job")
     gates = gate_config()
-    path = settings.warehouse_path()
-    with exclusive_sync(path):
-        wait_for_warehouse(path, notify=notify)
-        preflight()
-        with dagster_instance() as instance:
-            release_dead_runs(instance, notify=notify)
-            return _run_once(job, instance, start, end, gates)
+    with dagster_instance() as instance:
+        release_dead_runs(instance, notify=notify)
+        return _run_once(job, instance, start, end, gates)
 
 
 def _run_once(

@@ -11,34 +11,24 @@ import os
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import contextmanager
-from functools import cache
 from typing import Any, TypeVar
 
 import dagster as dg
 import duckdb
-import httpx
 from dagster_duckdb import DuckDBResource
 from pydantic import Field, PrivateAttr
 
 from pipelines import settings
-from pipelines.fal import FalClient, FalConfigError, Source
+from pipelines.fal import FalClient
 from pipelines.fal.background import BackgroundSession
 from pipelines.fetches import Fetch
+from pipelines.sources import make_client
 from warehouse.connection import LockWait, open_for_loads
 
 T = TypeVar("T")
-SIMULATOR_BASE_URL = "http://127.0.0.1/v1"  # never dialled: the in-process transport answers
 # How long a load or mart waits for another process to release the warehouse (as long as
 # dagster-duckdb's own retries); the sync waits 30 s before its run starts (cli.guards).
 LOCK_WAIT_SECONDS = 100.0
-
-
-@cache
-def _in_process_simulator(seed: int) -> httpx.ASGITransport:
-    # One simulated account per process, so state (created instances) lasts across runs.
-    from pipelines.sim import SimConfig, create_app
-
-    return httpx.ASGITransport(app=create_app(SimConfig(seed=seed)))
 
 
 class FalPlatformResource(dg.ConfigurableResource):
@@ -67,27 +57,15 @@ class FalPlatformResource(dg.ConfigurableResource):
 
     def client(self, progress: Callable[[str], None] | None = None) -> FalClient:
         """A new client for this source (use as ``async with``); raises ``FalConfigError``."""
-        transport = None
-        if self.source == "fal":
-            source = Source("fal", "fal", self.fal_base_url, self.fal_key or "")
-        elif self.source == "lowcodeapi":
-            source = Source(
-                "lowcodeapi", "lowcodeapi", self.lowcodeapi_base_url, self.lowcodeapi_token or ""
-            )
-        elif self.source == "simulator":
-            from pipelines.sim import SIM_FAL_KEY
-
-            source = Source("simulator", "fal", SIMULATOR_BASE_URL, SIM_FAL_KEY)
-            transport = _in_process_simulator(self.simulator_seed)
-        else:
-            raise FalConfigError(
-                f"unknown source {self.source!r}: set FALCOST_SOURCE to one of {settings.SOURCES}"
-            )
-        return FalClient(
-            source,
+        return make_client(
+            self.source,
+            fal_key=self.fal_key,
+            fal_base_url=self.fal_base_url,
+            lowcodeapi_token=self.lowcodeapi_token,
+            lowcodeapi_base_url=self.lowcodeapi_base_url,
             max_in_flight=self.max_in_flight,
             window_days=self.window_days,
-            transport=transport,
+            simulator_seed=self.simulator_seed,
             progress=progress,
         )
 
