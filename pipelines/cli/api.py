@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from pipelines import settings
+from pipelines.cli.options import day_option
 from pipelines.fal import FalClient, FalConfigError, FalError, FalUnsupportedError
 
 DEFAULT_DAYS = 7
@@ -79,19 +79,10 @@ def _call(work: Callable[[FalClient], Awaitable[Any]]) -> None:
     click.echo(json.dumps(result, indent=2, default=str))
 
 
-def _day(value: str | None, name: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return settings.parse_day(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint=name) from None
-
-
 def _days(start: str | None, end: str | None) -> tuple[date, date]:
     """``--start``/``--end`` (inclusive UTC days) as the half-open range the client takes."""
-    last = _day(end, "--end") or datetime.now(UTC).date() - timedelta(days=1)
-    first = _day(start, "--start") or last - timedelta(days=DEFAULT_DAYS - 1)
+    last = day_option(end, "--end") or datetime.now(UTC).date() - timedelta(days=1)
+    first = day_option(start, "--start") or last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
         raise click.UsageError(f"--start {first} is after --end {last}")
     return first, last + timedelta(days=1)

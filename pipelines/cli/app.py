@@ -18,6 +18,7 @@ import click
 
 from pipelines import settings
 from pipelines.cli.api import api
+from pipelines.cli.options import day_option
 from pipelines.fal import FalConfigError, FalError
 from pipelines.fal.redaction import RedactingFilter
 
@@ -29,20 +30,11 @@ def _today() -> date:
     return datetime.now(UTC).date()
 
 
-def _parse_day(value: str | None, name: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return settings.parse_day(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint=name) from None
-
-
 def resolve_window(start: str | None, end: str | None, *, default_days: int) -> tuple[date, date]:
     """Check a ``--start``/``--end`` pair (inclusive UTC days) before anything is sent."""
     last_complete = _today() - timedelta(days=1)
-    end_day = _parse_day(end, "--end") or last_complete
-    start_day = _parse_day(start, "--start") or end_day - timedelta(days=default_days - 1)
+    end_day = day_option(end, "--end") or last_complete
+    start_day = day_option(start, "--start") or end_day - timedelta(days=default_days - 1)
     if end_day > last_complete:
         raise click.UsageError(
             f"--end {end_day} is not a complete UTC day yet; the latest is {last_complete}"
