@@ -71,8 +71,8 @@ def raw_models(
         if not shrink.passed:
             yield shrink
             raise refusal(MODELS.path, shrink)
-        written = loads.upsert_models(
-            con, frame, load_id=context.run.run_id, loaded_at=datetime.now(UTC)
+        written = loads.upsert_listing(
+            con, MODELS, frame, load_id=context.run.run_id, loaded_at=datetime.now(UTC)
         )
         yield dg.MaterializeResult(
             metadata=table_metadata(con, MODELS.name, written=written, **stats),

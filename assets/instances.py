@@ -31,7 +31,12 @@ def raw_instance_snapshots(
     context.log.info(f"instances: {frame.height} listed at {snapshot_at:%Y-%m-%d %H:%M:%S}Z")
     with warehouse.get_connection() as con:
         written = loads.append_snapshot(
-            con, frame, snapshot_at=snapshot_at, load_id=context.run.run_id, loaded_at=snapshot_at
+            con,
+            INSTANCE_SNAPSHOTS,
+            frame,
+            snapshot_at=snapshot_at,
+            load_id=context.run.run_id,
+            loaded_at=snapshot_at,
         )
         return dg.MaterializeResult(
             metadata=table_metadata(

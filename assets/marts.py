@@ -6,11 +6,27 @@ from assets.checks import check_results, check_specs
 from pipelines.orchestration.metadata import table_metadata
 from pipelines.orchestration.resources import WarehouseResource
 from warehouse import loads
-from warehouse.tables import ANALYTICS_DAILY, INSTANCE_SNAPSHOTS, MODELS, PRICES, USAGE_DAILY
+from warehouse.tables import (
+    ANALYTICS_DAILY,
+    API_KEYS,
+    CREDIT_BALANCE_SNAPSHOTS,
+    FAL_FOCUS_CHARGES,
+    INSTANCE_SNAPSHOTS,
+    MODELS,
+    ORGANIZATION_TEAMS,
+    ORGANIZATION_USAGE_DAILY,
+    PRICES,
+    SERVERLESS_USAGE_DAILY,
+    USAGE_DAILY,
+)
 
 MARTS: dict[str, tuple[list[str], str]] = {
+    "list_prices": (
+        [PRICES.path],
+        "The list price of each endpoint in force on each UTC day, from the price history.",
+    ),
     "cost_per_model": (
-        [USAGE_DAILY.path, ANALYTICS_DAILY.path, MODELS.path, PRICES.path],
+        [USAGE_DAILY.path, ANALYTICS_DAILY.path, MODELS.path, "marts/list_prices"],
         "What each model cost per UTC day: usage summed over keys and discounts, requests, "
         "cost per request and the list price in force that day.",
     ),
@@ -22,6 +38,28 @@ MARTS: dict[str, tuple[list[str], str]] = {
     "instance_status": (
         [INSTANCE_SNAPSHOTS.path],
         "Every compute instance seen: latest status, first and last seen, still present or not.",
+    ),
+    "spend_daily": (
+        [
+            USAGE_DAILY.path,
+            "marts/list_prices",
+            API_KEYS.path,
+            SERVERLESS_USAGE_DAILY.path,
+            ORGANIZATION_USAGE_DAILY.path,
+            ORGANIZATION_TEAMS.path,
+            CREDIT_BALANCE_SNAPSHOTS.path,
+        ],
+        "Every cost stream per UTC day, product, service and API key: quantity, list cost, "
+        "billed cost and savings.",
+    ),
+    "cost_by_key": (
+        ["marts/spend_daily", API_KEYS.path],
+        "What each API key spent per UTC day, across products.",
+    ),
+    "reconciliation": (
+        ["marts/spend_daily", FAL_FOCUS_CHARGES.path, CREDIT_BALANCE_SNAPSHOTS.path],
+        "Per charge month and product: falcost's total against fal's own (FOCUS invoice, else "
+        "estimate, else the credit burn), the difference and a status.",
     ),
 }
 

@@ -17,12 +17,12 @@ from warehouse import loads
 from warehouse.tables import ANALYTICS_DAILY, USAGE_DAILY, Table
 
 
-def _window(context: dg.AssetExecutionContext) -> tuple[date, date]:
+def day_window(context: dg.AssetExecutionContext) -> tuple[date, date]:
     window = context.partition_time_window
     return window.start.date(), window.end.date()
 
 
-def _replace_window(
+def replace_window(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
     table: Table,
@@ -30,7 +30,7 @@ def _replace_window(
     stats: dict[str, int],
 ) -> dg.MaterializeResult:
     """Load a validated frame over the run's day window (one transaction) and report it."""
-    start, end = _window(context)
+    start, end = day_window(context)
     release_freed_memory()
     context.log.info(
         f"{table.name} {start}..{end - timedelta(days=1)}: {frame.height} rows, "
@@ -79,13 +79,13 @@ def _replace_window(
 def raw_usage_daily(
     context: dg.AssetExecutionContext, fal: FalPlatformResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    start, end = _window(context)
+    start, end = day_window(context)
     pages, stats = fal.fetch(fetches.usage(start, end), progress=context.log.info)
     frame = validate(frames.concat(pages, frames.usage_frame([])), USAGE_DAILY)
     with warehouse.get_connection() as con:
         held = loads.currencies_outside(con, USAGE_DAILY, start=start, end=end)
     one_currency(frame, USAGE_DAILY, window=f"{start}..{end - timedelta(days=1)}", held=held)
-    return _replace_window(context, warehouse, USAGE_DAILY, frame, stats)
+    return replace_window(context, warehouse, USAGE_DAILY, frame, stats)
 
 
 @dg.asset(
@@ -105,7 +105,7 @@ def raw_usage_daily(
 def raw_analytics_daily(
     context: dg.AssetExecutionContext, fal: FalPlatformResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    start, end = _window(context)
+    start, end = day_window(context)
     with warehouse.get_connection() as con:
         endpoint_ids = [
             row[0]
@@ -115,4 +115,4 @@ def raw_analytics_daily(
         raise dg.Failure("raw.models is empty: materialize raw/models before raw/analytics_daily")
     pages, stats = fal.fetch(fetches.analytics(start, end, endpoint_ids), progress=context.log.info)
     frame = validate(frames.concat(pages, frames.analytics_frame([])), ANALYTICS_DAILY)
-    return _replace_window(context, warehouse, ANALYTICS_DAILY, frame, stats)
+    return replace_window(context, warehouse, ANALYTICS_DAILY, frame, stats)

@@ -14,6 +14,11 @@ and analytics, at most 50 ``endpoint_id`` values per request, windows of at most
     usage      max(ceil(rows / 1000), ceil(days / 90))
     analytics  sum over the ceil(endpoints / 50) id batches of
                max(ceil(batch rows / 1000), ceil(days / 90))
+    serverless max(ceil(rows / 1000), ceil(days / 90))
+    keys       ceil(keys / 100); billing: 1 (the credit balance)
+    organization  usage and teams: 1 each when refused (not enterprise), else
+               max(ceil(rows / 1000), ceil(days / 90)) + 1
+    focus      1 when refused; else per month: 1 (its invoice) or 2 (404, then its estimate)
 
 Bound = latency x max(ceil(total / in_flight), chain), where chain is the longest run of
 requests that must follow one another: the models cursor pages, then one request that needs
@@ -31,12 +36,22 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from pipelines.fal.client import MAX_IDS_PER_REQUEST
-from pipelines.fal.fanout import chunks
+from pipelines.fal.fanout import chunks, next_month
 from pipelines.sim import Simulation
 
 MODELS_LIMIT = 100  # the API's cap on limit for /models and /compute/instances
 SERIES_LIMIT = 1000  # ... and for /models/usage and /models/analytics
-OPERATIONS = ("models", "pricing", "instances", "usage", "analytics")
+CATALOGUE = ("models", "pricing", "instances")  # what main_job asks and usage_job does not
+OPERATIONS = (
+    *CATALOGUE,
+    "usage",
+    "analytics",
+    "serverless",
+    "keys",
+    "billing",
+    "organization",
+    "focus",
+)
 
 
 @dataclass(frozen=True)
@@ -120,6 +135,25 @@ def truth(sim: Simulation, first: date, last: date) -> Truth:
     )
 
 
+def bill_requests(sim: Simulation, days: list[date], windows: int) -> dict[str, int]:
+    """The fewest requests for the rest of the bill over ``days``."""
+    serverless = sum(len(sim.serverless_rows(day)) for day in days)
+    asked = {
+        "serverless": max(math.ceil(serverless / SERIES_LIMIT), windows),
+        "keys": max(1, math.ceil(len(sim.api_keys()) / MODELS_LIMIT)),
+        "billing": 1,
+    }
+    if not sim.config.enterprise:
+        return asked | {"organization": 2, "focus": 1}
+    organization = sum(len(sim.org_rows(day)) for day in days)
+    months = {day.replace(day=1) for day in days}
+    closed = sum(1 for month in months if next_month(month) <= sim.today)
+    return asked | {
+        "organization": max(math.ceil(organization / SERIES_LIMIT), windows) + 1,
+        "focus": closed + 2 * (len(months) - closed),
+    }
+
+
 def minimum(
     sim: Simulation,
     first: date,
@@ -153,6 +187,7 @@ def minimum(
         "instances": max(1, math.ceil(facts.instances / MODELS_LIMIT)),
         "usage": max(math.ceil(facts.usage_rows / SERIES_LIMIT), windows),
         "analytics": analytics,
+        **bill_requests(sim, days, windows),
     }
     requests = {op: n for op, n in requests.items() if op in operations}
     chain = models_pages + 1 if "models" in operations else 1

@@ -22,7 +22,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 from benchmarks import bounds, report, targets
-from benchmarks.minimum import OPERATIONS, Minimum, Truth, minimum
+from benchmarks.minimum import CATALOGUE, OPERATIONS, Minimum, Truth, minimum
 from benchmarks.server import RequestLog, recording_server
 from benchmarks.sync import (
     SyncRun,
@@ -180,7 +180,7 @@ def measure(
     """Run one scenario's command on ``workdir``'s warehouse and check what it loaded."""
     url, log = served
     schedule = kind == "incremental-schedule"
-    operations = ("usage", "analytics") if schedule else OPERATIONS
+    operations = tuple(op for op in OPERATIONS if op not in CATALOGUE) if schedule else OPERATIONS
     # the minimum first: computing it while the sync runs would steal the simulator's CPU
     least = minimum(sim, first, last, suspects=suspects, operations=operations)
     env = sync_env(url, workdir / "falcost.duckdb", workdir / "dagster_home", options.in_flight)

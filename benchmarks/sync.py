@@ -68,6 +68,12 @@ def operation(path: str) -> str:
         "/models/usage": "usage",
         "/models/analytics": "analytics",
         "/compute/instances": "instances",
+        "/serverless/usage": "serverless",
+        "/keys": "keys",
+        "/account/billing": "billing",
+        "/organization/usage": "organization",
+        "/organization/teams": "organization",
+        "/account/focus": "focus",
     }.get(tail, tail)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import dagster as dg
 
 from assets import catalog, instances, usage
+from assets.bill import bill_assets
 from assets.marts import mart_assets
 from pipelines.orchestration.jobs import jobs, schedules
 from pipelines.orchestration.progress import progress_logger
@@ -19,6 +20,7 @@ ASSETS = [
     usage.raw_usage_daily,
     usage.raw_analytics_daily,
     instances.raw_instance_snapshots,
+    *bill_assets,
     *mart_assets,
 ]
 

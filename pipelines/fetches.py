@@ -51,3 +51,39 @@ def analytics(start: date, end: date, endpoint_ids: Sequence[str]) -> Fetch:
         ("analytics", start, end, ids),
         lambda client: client.analytics(start, end, ids, transform=frames.analytics_frame),
     )
+
+
+def serverless_usage(start: date, end: date) -> Fetch:
+    """Serverless machine time for the UTC days ``[start, end)``, one frame per page."""
+    return Fetch(
+        ("serverless_usage", start, end),
+        lambda client: client.serverless_usage(start, end, transform=frames.serverless_frame),
+    )
+
+
+def organization_usage(start: date, end: date) -> Fetch:
+    """Every team's usage for the UTC days ``[start, end)``, one frame per page."""
+    return Fetch(
+        ("organization_usage", start, end),
+        lambda client: client.organization_usage(
+            start, end, transform=frames.organization_usage_frame
+        ),
+    )
+
+
+def keys() -> Fetch:
+    return Fetch(("keys",), lambda client: client.keys())
+
+
+def teams() -> Fetch:
+    return Fetch(("teams",), lambda client: client.teams())
+
+
+def credit_balance() -> Fetch:
+    return Fetch(("credit_balance",), lambda client: client.credit_balance())
+
+
+def focus(months: Sequence[date], end: date) -> Fetch:
+    """fal's FOCUS statement of each month (first days): the invoice, else the estimate."""
+    asked = tuple(sorted(months))
+    return Fetch(("focus", asked, end), lambda client: client.focus_statements(asked, end))

@@ -24,7 +24,9 @@ from warehouse.tables import (
     ANALYTICS_DAILY,
     INSTANCE_SNAPSHOTS,
     MODELS,
+    ORGANIZATION_USAGE_DAILY,
     PRICES,
+    SERVERLESS_USAGE_DAILY,
     UNPRICED_ENDPOINTS,
     USAGE_DAILY,
     Table,
@@ -74,9 +76,11 @@ def _cast_bounded(frame: pl.DataFrame, columns: Sequence[str], table: Table) -> 
         if bad.height:
             row = bad.row(0, named=True)
             day = f" on {row[table.day_column]}" if table.day_column else ""
+            who = next((c for c in table.grain if c != table.day_column), table.grain[0])
+            name = who.removesuffix("_id")
             more = f" (and {bad.height - 1} more rows)" if bad.height > 1 else ""
             raise ValueOutOfRange(
-                f"{table.name}: {column} = {row[column]:g} for endpoint {row['endpoint_id']!r}"
+                f"{table.name}: {column} = {row[column]:g} for {name} {row[who]!r}"
                 f"{day} does not fit {column_type} (must be below {limit:,.0f}){more}; "
                 "nothing was loaded"
             )
@@ -90,6 +94,8 @@ def table_frame(records: Sequence[dict], table: Table) -> pl.DataFrame:
         frame = pl.from_dicts(records, schema=table.record_dtypes)
     else:
         frame = pl.DataFrame(schema=table.record_dtypes)
+    if table.exact_records:  # Decimal money, bounded where it was read (bill_records)
+        return frame
     # Counts arrive as JSON numbers already checked to be whole (pipelines.fal.records).
     return _cast_bounded(frame, table.decimals + table.counts, table)
 
@@ -116,6 +122,14 @@ def unpriced_frame(endpoint_ids: Sequence[str]) -> pl.DataFrame:
 
 def instances_frame(records: Sequence[dict]) -> pl.DataFrame:
     return table_frame(records, INSTANCE_SNAPSHOTS)
+
+
+def serverless_frame(records: Sequence[dict]) -> pl.DataFrame:
+    return table_frame(records, SERVERLESS_USAGE_DAILY)
+
+
+def organization_usage_frame(records: Sequence[dict]) -> pl.DataFrame:
+    return table_frame(records, ORGANIZATION_USAGE_DAILY)
 
 
 def concat(frames: Sequence[pl.DataFrame], schema_of: pl.DataFrame) -> pl.DataFrame:

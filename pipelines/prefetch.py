@@ -23,17 +23,36 @@ from pipelines import fetches
 from pipelines.fal import FalClient, PricingResult
 from pipelines.fal.background import BackgroundSession
 from pipelines.fal.client import MAX_IDS_PER_REQUEST
+from pipelines.fal.slots import deferred
 from pipelines.fetches import Fetch
 from warehouse.connection import connect
-from warehouse.tables import ANALYTICS_DAILY, INSTANCE_SNAPSHOTS, MODELS, PRICES, USAGE_DAILY
+from warehouse.statements import months_of, statement_months
+from warehouse.tables import (
+    ANALYTICS_DAILY,
+    API_KEYS,
+    CREDIT_BALANCE_SNAPSHOTS,
+    FAL_FOCUS_CHARGES,
+    INSTANCE_SNAPSHOTS,
+    MODELS,
+    ORGANIZATION_TEAMS,
+    ORGANIZATION_USAGE_DAILY,
+    PRICES,
+    SERVERLESS_USAGE_DAILY,
+    USAGE_DAILY,
+)
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 PARTITION = "dagster/partition"
 Started = dict[str, Future]  # fetch kind -> Future[(key, result)] with the request counts
 
 
-def keyed(fetch: Fetch):
+def keyed(fetch: Fetch, *, later: bool = False):
+    """``fetch`` as work that returns its key too; ``later``: after every other request."""
+
     async def work(client: FalClient) -> tuple[Hashable, Any]:
+        if later:
+            with deferred():
+                return fetch.key, await fetch.work(client)
         return fetch.key, await fetch.work(client)
 
     return work
@@ -98,6 +117,22 @@ def catalogue_state(path: str | None) -> Catalogue:
         listed=frozenset(r[0] for r in rows if r[1]),
         gaps=tuple(sorted(r[0] for r in unpriced)),
     )
+
+
+def focus_months(path: str | None, start: date, end: date) -> list[date]:
+    """The statement months the FOCUS step will ask for (``warehouse.statements``)."""
+    try:
+        con = connect(path, read_only=True) if path else None
+    except (duckdb.Error, OSError):
+        con = None  # absent or locked: the step asks for what it needs itself
+    if con is None:
+        return months_of(start, end)
+    try:
+        return statement_months(con, start, end)
+    except duckdb.Error:
+        return months_of(start, end)
+    finally:
+        con.close()
 
 
 async def _settle(tasks: list[asyncio.Future]) -> None:
@@ -179,6 +214,21 @@ def start_fetches(
         started["instances"] = session.submit(keyed(fetches.instances()))
     if window and USAGE_DAILY.path in selected:
         started["usage"] = session.submit(keyed(fetches.usage(*window)))
+    # the rest of the bill: small, and no other step waits on it, so it yields every slot
+    bill = [(API_KEYS, fetches.keys()), (CREDIT_BALANCE_SNAPSHOTS, fetches.credit_balance())]
+    bill += [(ORGANIZATION_TEAMS, fetches.teams())]
+    if window:
+        bill += [
+            (SERVERLESS_USAGE_DAILY, fetches.serverless_usage(*window)),
+            (ORGANIZATION_USAGE_DAILY, fetches.organization_usage(*window)),
+        ]
+    if window and FAL_FOCUS_CHARGES.path in selected:
+        bill.append(
+            (FAL_FOCUS_CHARGES, fetches.focus(focus_months(warehouse_path, *window), window[1]))
+        )
+    for table, fetch in bill:
+        if table.path in selected:
+            started[fetch.key[0]] = session.submit(keyed(fetch, later=True))
     last = catalogue_state(warehouse_path)
     analytics = window is not None and ANALYTICS_DAILY.path in selected
     if MODELS.path not in selected:  # the steps ask for what raw.models holds now

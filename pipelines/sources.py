@@ -20,10 +20,11 @@ SIMULATOR_BASE_URL = "http://127.0.0.1/v1"  # never dialled: the in-process tran
 
 @cache
 def _in_process_simulator(seed: int) -> httpx.ASGITransport:
-    # One simulated account per process, so state (created instances) lasts across runs.
+    # One simulated account per process, so state (created instances) lasts across runs; an
+    # enterprise account, so the demo shows the whole bill reconciled with fal's statement.
     from pipelines.sim import SimConfig, create_app
 
-    return httpx.ASGITransport(app=create_app(SimConfig(seed=seed)))
+    return httpx.ASGITransport(app=create_app(SimConfig(seed=seed, enterprise=True)))
 
 
 def make_client(

@@ -6,7 +6,7 @@ No timing is asserted here; the numbers belong in BENCHMARKS.md.
 from __future__ import annotations
 
 from benchmarks import targets
-from benchmarks.minimum import halving, pricing_requests, splitting
+from benchmarks.minimum import CATALOGUE, OPERATIONS, halving, pricing_requests, splitting
 from benchmarks.run import parse, run
 from benchmarks.sync import operation
 
@@ -46,7 +46,7 @@ def test_smoke_run_measures_every_scenario_and_loads_what_the_simulator_serves(
         assert sync.run.wall_s >= sync.run.startup_s + sync.run.phase_s - 1e-6
         assert sync.run.max_rss_mb > 0
     schedule = next(s for s in results.syncs if s.scenario == "incremental-schedule")
-    assert set(schedule.least.requests) == {"usage", "analytics"}
+    assert set(schedule.least.requests) == set(OPERATIONS) - set(CATALOGUE)
 
     assert results.load is not None and results.load.rows == 20_000
     assert results.load.ratio > 0

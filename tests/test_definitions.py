@@ -6,13 +6,23 @@ import sys
 from pipelines.definitions import defs
 
 ASSET_KEYS = [
+    "marts/cost_by_key",
     "marts/cost_per_model",
     "marts/instance_status",
+    "marts/list_prices",
+    "marts/reconciliation",
     "marts/request_trends",
+    "marts/spend_daily",
     "raw/analytics_daily",
+    "raw/api_keys",
+    "raw/credit_balance_snapshots",
+    "raw/fal_focus_charges",
     "raw/instance_snapshots",
     "raw/models",
+    "raw/organization_teams",
+    "raw/organization_usage_daily",
     "raw/prices",
+    "raw/serverless_usage_daily",
     "raw/usage_daily",
 ]
 

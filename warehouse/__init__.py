@@ -13,7 +13,16 @@ from importlib import resources
 
 import duckdb
 
-MARTS = ("cost_per_model", "request_trends", "instance_status")
+# in build order: a mart may read the marts before it
+MARTS = (
+    "list_prices",
+    "cost_per_model",
+    "request_trends",
+    "instance_status",
+    "spend_daily",
+    "cost_by_key",
+    "reconciliation",
+)
 
 
 def sql(name: str) -> str:

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import duckdb
 import polars as pl
 
+from pipelines.fal.fanout import next_month
 from warehouse import MARTS, sql
-from warehouse.tables import INSTANCE_SNAPSHOTS, MODELS, PRICES, UNPRICED_ENDPOINTS, Table
+from warehouse.tables import FAL_FOCUS_CHARGES, PRICES, UNPRICED_ENDPOINTS, Table
+
+# A day re-pulled unchanged this long after it ended is final (FALCOST_FINAL_AFTER_DAYS).
+DEFAULT_FINAL_AFTER = timedelta(days=3)
 
 
 @contextmanager
@@ -91,11 +95,15 @@ def replace_days(
     end: date,
     load_id: str,
     loaded_at: datetime,
+    final_after: timedelta = DEFAULT_FINAL_AFTER,
 ) -> int:
     """Replace the UTC days ``[start, end)`` of the dated ``table`` with ``frame``, atomically.
 
     Every row of ``frame`` must fall inside the window (checked, so nothing outside it is
-    duplicated). Returns the number of rows inserted.
+    duplicated). For a table with money, the same transaction keeps the revision ledger: a
+    day already loaded whose rows change gets a ``meta.revisions`` row, and ``meta.day_status``
+    marks a day final once it is re-pulled unchanged ``final_after`` past its end.
+    Returns the number of rows inserted.
     """
     day_column = _day_column(table)
     if frame.height:
@@ -104,13 +112,25 @@ def replace_days(
             raise ValueError(
                 f"{table.name}: rows from {low} to {high} fall outside [{start}, {end})"
             )
+    ledger = "cost_total" in table.columns
+    window = {"start": start, "end": end}
     stamped = _stamped(frame, load_id=load_id, loaded_at=loaded_at)
     with incoming(con, stamped), transaction(con):
+        if ledger:
+            con.execute(f"create or replace temp table days_before as {_day_totals(table)}", window)
         con.execute(
             f"delete from {table.name} where {day_column} >= $start and {day_column} < $end",
-            {"start": start, "end": end},
+            window,
         )
         con.execute(f"insert into {table.name} by name select * from incoming")
+        if ledger:
+            con.execute(f"create or replace temp table days_after as {_day_totals(table)}", window)
+            params = {"table_name": table.name, "load_id": load_id, "loaded_at": loaded_at}
+            con.execute(sql("load/revisions_record"), params)
+            con.execute(
+                sql("load/day_status_upsert"), params | window | {"final_after": final_after}
+            )
+            con.execute("drop table days_before; drop table days_after")
         _record_load(
             con,
             load_id=load_id,
@@ -118,9 +138,20 @@ def replace_days(
             rows=frame.height,
             loaded_at=loaded_at,
             start=start,
-            end=date.fromordinal(end.toordinal() - 1),
+            end=end - timedelta(days=1),
         )
     return frame.height
+
+
+def _day_totals(table: Table) -> str:
+    """Per day of ``[$start, $end)``: rows, cost and a fingerprint of every row's content."""
+    day = _day_column(table)
+    content = ", ".join(c for c in table.columns if c != day)
+    return (
+        f"select {day} as day, count(*) as row_count, sum(cost_total) as cost_total, "
+        f"bit_xor(hash({content})) as fingerprint from {table.name} "
+        f"where {day} >= $start and {day} < $end group by all"
+    )
 
 
 def currencies_outside(
@@ -137,16 +168,30 @@ def currencies_outside(
     return [currency for (currency,) in rows]
 
 
-def upsert_models(
-    con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, *, load_id: str, loaded_at: datetime
+def upsert_listing(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    frame: pl.DataFrame,
+    *,
+    load_id: str,
+    loaded_at: datetime,
 ) -> int:
-    """Insert new endpoints and refresh listed ones; endpoints no longer listed keep their row."""
+    """Insert new rows of a listing (the catalogue, the keys, the teams) and refresh listed
+    ones, keeping their ``first_seen_at``; rows no longer listed keep theirs, with an older
+    ``last_seen_at``."""
+    key = ", ".join(table.grain)
     with incoming(con, frame), transaction(con):
-        con.execute(sql("load/models_upsert"), {"load_id": load_id, "loaded_at": loaded_at})
+        con.execute(
+            f"insert or replace into {table.name} by name "
+            "select incoming.*, coalesce(known.first_seen_at, $loaded_at) as first_seen_at, "
+            "$loaded_at as last_seen_at, $load_id as load_id, $loaded_at as loaded_at "
+            f"from incoming left join {table.name} as known using ({key})",
+            {"load_id": load_id, "loaded_at": loaded_at},
+        )
         _record_load(
             con,
             load_id=load_id,
-            table=MODELS.name,
+            table=table.name,
             rows=frame.height,
             loaded_at=loaded_at,
             snapshot_at=loaded_at,
@@ -186,28 +231,86 @@ def apply_prices(
 
 def append_snapshot(
     con: duckdb.DuckDBPyConnection,
+    table: Table,
     frame: pl.DataFrame,
     *,
     snapshot_at: datetime,
     load_id: str,
     loaded_at: datetime,
 ) -> int:
-    """Add one instance snapshot (re-running the same snapshot instant replaces it)."""
-    stamped = _stamped(frame, snapshot_at=snapshot_at, load_id=load_id, loaded_at=loaded_at)
+    """Add one snapshot taken at ``snapshot_at`` (re-running the same instant replaces it)."""
+    stamps = {"snapshot_at": snapshot_at} if "snapshot_at" in table.stamps else {}
+    stamped = _stamped(frame, **stamps, load_id=load_id, loaded_at=loaded_at)
     with incoming(con, stamped), transaction(con):
-        con.execute(
-            f"delete from {INSTANCE_SNAPSHOTS.name} where snapshot_at = $at", {"at": snapshot_at}
-        )
-        con.execute(f"insert into {INSTANCE_SNAPSHOTS.name} by name select * from incoming")
+        con.execute(f"delete from {table.name} where snapshot_at = $at", {"at": snapshot_at})
+        con.execute(f"insert into {table.name} by name select * from incoming")
         _record_load(
             con,
             load_id=load_id,
-            table=INSTANCE_SNAPSHOTS.name,
+            table=table.name,
             rows=frame.height,
             loaded_at=loaded_at,
             snapshot_at=snapshot_at,
         )
     return frame.height
+
+
+def replace_statement(
+    con: duckdb.DuckDBPyConnection,
+    frame: pl.DataFrame,
+    *,
+    source: str,
+    charge_month: date,
+    load_id: str,
+    loaded_at: datetime,
+) -> int:
+    """Replace fal's FOCUS statement (``source``) for ``charge_month`` with ``frame``, whole."""
+    stamped = _stamped(frame, load_id=load_id, loaded_at=loaded_at)
+    table = FAL_FOCUS_CHARGES.name
+    with incoming(con, stamped), transaction(con):
+        con.execute(
+            f"delete from {table} where source = $source and charge_month = $month",
+            {"source": source, "month": charge_month},
+        )
+        con.execute(f"insert into {table} by name select * from incoming")
+        _record_load(
+            con,
+            load_id=load_id,
+            table=table,
+            rows=frame.height,
+            loaded_at=loaded_at,
+            start=charge_month,
+            end=next_month(charge_month) - timedelta(days=1),
+        )
+    return frame.height
+
+
+def record_source_access(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    *,
+    at: datetime,
+    refusal: tuple[int | None, str] | None = None,
+) -> bool:
+    """Note whether ``source`` answered (``refusal`` None) or was refused (status, message).
+
+    Returns True when this is news: the source's first refusal, or its first answer after one,
+    so a refusal is reported once and not on every sync.
+    """
+    status, message = refusal or (None, None)
+    with transaction(con):
+        before = con.execute(
+            "select available from meta.source_access where source = $source", {"source": source}
+        ).fetchall()
+        con.execute(sql("load/source_access_upsert"), {
+            "source": source,
+            "available": refusal is None,
+            "status_code": status,
+            "message": message,
+            "at": at,
+        })  # fmt: skip
+    was_available = before[0][0] if before else True
+    return was_available != (refusal is None) or (not before and refusal is not None)
 
 
 def build_mart(con: duckdb.DuckDBPyConnection, name: str) -> int:

@@ -19,13 +19,20 @@ import polars as pl
 
 from pipelines.schemas import (
     RawAnalyticsDaily,
+    RawApiKeys,
+    RawCreditBalanceSnapshots,
+    RawFalFocusCharges,
     RawInstanceSnapshots,
     RawModels,
+    RawOrganizationTeams,
+    RawOrganizationUsageDaily,
     RawPrices,
+    RawServerlessUsageDaily,
     RawUnpricedEndpoints,
     RawUsageDaily,
 )
 from pipelines.schemas.analytics import ANALYTICS_GRAIN
+from pipelines.schemas.bill import FOCUS_GRAIN, ORGANIZATION_GRAIN, SERVERLESS_GRAIN
 from pipelines.schemas.usage import USAGE_GRAIN
 
 if TYPE_CHECKING:
@@ -43,7 +50,9 @@ class Table:
     meets before it is loaded, and so the columns the records carry; ``grain`` the columns
     that identify a row in the warehouse; ``day_column`` the UTC day a load replaces windows
     of (``None``: not dated); ``stamps`` the instants the load itself adds to each row, besides
-    ``load_id`` and ``loaded_at`` (so they are in the DDL, not in the model).
+    ``load_id`` and ``loaded_at`` (so they are in the DDL, not in the model); ``exact_records``
+    that its records carry money as ``Decimal`` already (read from text, e.g. a CSV), not as
+    JSON numbers.
     """
 
     name: str
@@ -51,6 +60,7 @@ class Table:
     grain: tuple[str, ...]
     day_column: str | None = None
     stamps: tuple[str, ...] = ()
+    exact_records: bool = False
 
     @property
     def path(self) -> str:
@@ -88,6 +98,8 @@ class Table:
     def record_dtypes(self) -> dict[str, pl.DataType]:
         """Column -> dtype of the frame built from records: decimals and counts arrive as
         JSON numbers, so they are ``Float64`` here and cast by ``pipelines.frames``."""
+        if self.exact_records:
+            return dict(self.dtypes)
         exact = set(self.decimals) | set(self.counts)
         return {c: pl.Float64 if c in exact else dtype for c, dtype in self.dtypes.items()}
 
@@ -117,4 +129,48 @@ INSTANCE_SNAPSHOTS = Table(
     stamps=("snapshot_at",),
 )
 
-RAW_TABLES = (MODELS, PRICES, UNPRICED_ENDPOINTS, USAGE_DAILY, ANALYTICS_DAILY, INSTANCE_SNAPSHOTS)
+SERVERLESS_USAGE_DAILY = Table(
+    "raw.serverless_usage_daily",
+    RawServerlessUsageDaily,
+    grain=tuple(SERVERLESS_GRAIN),
+    day_column="usage_date",
+)
+ORGANIZATION_USAGE_DAILY = Table(
+    "raw.organization_usage_daily",
+    RawOrganizationUsageDaily,
+    grain=tuple(ORGANIZATION_GRAIN),
+    day_column="usage_date",
+)
+API_KEYS = Table(
+    "raw.api_keys", RawApiKeys, grain=("key_id",), stamps=("first_seen_at", "last_seen_at")
+)
+ORGANIZATION_TEAMS = Table(
+    "raw.organization_teams",
+    RawOrganizationTeams,
+    grain=("username",),
+    stamps=("first_seen_at", "last_seen_at"),
+)
+CREDIT_BALANCE_SNAPSHOTS = Table(
+    "raw.credit_balance_snapshots",
+    RawCreditBalanceSnapshots,
+    grain=("snapshot_at",),
+    exact_records=True,
+)
+FAL_FOCUS_CHARGES = Table(
+    "raw.fal_focus_charges", RawFalFocusCharges, grain=tuple(FOCUS_GRAIN), exact_records=True
+)
+
+RAW_TABLES = (
+    MODELS,
+    PRICES,
+    UNPRICED_ENDPOINTS,
+    USAGE_DAILY,
+    ANALYTICS_DAILY,
+    INSTANCE_SNAPSHOTS,
+    SERVERLESS_USAGE_DAILY,
+    ORGANIZATION_USAGE_DAILY,
+    API_KEYS,
+    ORGANIZATION_TEAMS,
+    CREDIT_BALANCE_SNAPSHOTS,
+    FAL_FOCUS_CHARGES,
+)

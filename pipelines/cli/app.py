@@ -140,6 +140,8 @@ def _print_outcome(outcome, debug: bool) -> None:
             f"{line.asset:<28}{line.partitions or '-':>6}{line.rows_written:>10}"
             f"{line.table_rows:>10}{line.requests:>10}{line.retries:>9}"
         )
+    for skipped in outcome.skipped:
+        click.echo(f"skipped {skipped}")
     if not outcome.success or outcome.failures:
         for failure in outcome.failures:
             click.echo(f"FAILED {failure}", err=True)

@@ -12,6 +12,9 @@ import warehouse
 from warehouse.connection import is_locked, open_sandboxed
 
 REPORT = (
+    ("Spend by product (USD, loaded days)", "reports/spend_by_product"),
+    ("Reconciliation with fal's own totals", "reports/reconciliation"),
+    ("Revised after first load (last 7 loaded days)", "reports/revisions"),
     ("Top models by cost", "reports/top_models_by_cost"),
     ("Daily request trend (all endpoints)", "reports/daily_request_trend"),
     ("Compute instances", "reports/instance_status"),

@@ -44,6 +44,7 @@ class SyncOutcome:
     assets: list[AssetLine] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     failure_details: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # sources closed to this key, and why
 
 
 def _int(metadata: dict, key: str) -> int:
@@ -77,6 +78,10 @@ def summarise(result: dg.ExecuteInProcessResult) -> SyncOutcome:
                 line.requests += _int(metadata, "requests")
                 line.retries += _int(metadata, "retries")
             line.table_rows = _int(metadata, "dagster/row_count")
+            if "skipped" in metadata:
+                source = getattr(metadata["source"], "value", metadata["source"])
+                reason = getattr(metadata["skipped"], "value", metadata["skipped"])
+                outcome.skipped.append(f"{source}: {reason}")
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
             error = event.event_specific_data.error
             if error and error.cls_name in ("DagsterAssetCheckFailedError", "CheckRefusal"):
@@ -98,6 +103,7 @@ def summarise(result: dg.ExecuteInProcessResult) -> SyncOutcome:
                     f"failed{said}"
                 )
     outcome.assets = list(lines.values())
+    outcome.skipped = sorted(set(outcome.skipped))
     return outcome
 
 

@@ -14,9 +14,14 @@ from typing import Any, TypeVar
 
 import httpx
 
-from pipelines.fal import records
-from pipelines.fal.errors import FalNotFoundError, FalResponseError, FalUnsupportedError
-from pipelines.fal.fanout import Tally, chunks, day_windows, run_all
+from pipelines.fal import bill_records, records
+from pipelines.fal.errors import (
+    FalNotFoundError,
+    FalResponseError,
+    FalStatusError,
+    FalUnsupportedError,
+)
+from pipelines.fal.fanout import Tally, chunks, day_windows, next_month, run_all
 from pipelines.fal.pagination import pages
 from pipelines.fal.retry import RetryPolicy
 from pipelines.fal.session import DEFAULT_TIMEOUT, ApiSession, QueryParams
@@ -25,7 +30,9 @@ from pipelines.fal.source import Source
 
 T = TypeVar("T")
 MAX_IDS_PER_REQUEST = 50  # fal's documented limit for endpoint_id lists
-USAGE_EXPAND = ("time_series", "auth_method")
+USAGE_EXPAND = ("time_series", "auth_method", "auth_method_structured")
+SERIES_EXPAND = ("time_series",)
+FOCUS_ESTIMATE_MAX_DAYS = 90  # fal serves estimates at most this far back (API.md §16)
 ANALYTICS_EXPAND = ("time_series", *records.ANALYTICS_METRICS)
 
 _PATHS = {
@@ -36,6 +43,12 @@ _PATHS = {
         "usage": "/models/usage",
         "analytics": "/models/analytics",
         "instances": "/compute/instances",
+        "serverless_usage": "/serverless/usage",
+        "organization_usage": "/organization/usage",
+        "teams": "/organization/teams",
+        "keys": "/keys",
+        "billing": "/account/billing",
+        "focus": "/account/focus",
     },
     "lowcodeapi": {
         "models": "/v1/models",
@@ -58,6 +71,15 @@ async def _numbered(pages: AsyncIterator[T]) -> AsyncIterator[tuple[int, T]]:
     async for page in pages:
         number += 1
         yield number, page
+
+
+@dataclass(frozen=True)
+class Statement:
+    """fal's FOCUS lines for one charge month: ``source`` is ``invoice`` or ``estimate``."""
+
+    source: str
+    charge_month: date
+    lines: list[records.Record]
 
 
 @dataclass(frozen=True)
@@ -276,27 +298,86 @@ class FalClient:
         *,
         transform: Callable[[list[records.Record]], T] = lambda page: page,
     ) -> list[T]:
-        """Usage line items for the UTC days ``[start, end)``, all endpoints, split by auth method.
+        """Usage line items for the UTC days ``[start, end)``, all endpoints, split by API key.
 
         Windows of ``window_days`` are fetched concurrently; ``transform`` is applied to each
         page's records as it arrives (e.g. to build a columnar frame) and the results returned.
         """
-        path = self._path("usage")
+        return await self._series(
+            "usage", start, end, USAGE_EXPAND, records.usage_records, transform
+        )
+
+    async def serverless_usage(
+        self,
+        start: date,
+        end: date,
+        *,
+        transform: Callable[[list[records.Record]], T] = lambda page: page,
+    ) -> list[T]:
+        """Machine time of the account's own serverless apps for the UTC days ``[start, end)``."""
+        return await self._series(
+            "serverless_usage",
+            start,
+            end,
+            SERIES_EXPAND,
+            bill_records.serverless_records,
+            transform,
+        )
+
+    async def organization_usage(
+        self,
+        start: date,
+        end: date,
+        *,
+        transform: Callable[[list[records.Record]], T] = lambda page: page,
+    ) -> list[T]:
+        """Every team's usage by product for the UTC days ``[start, end)`` (enterprise only)."""
+        return await self._series(
+            "organization_usage",
+            start,
+            end,
+            SERIES_EXPAND,
+            bill_records.organization_usage_records,
+            transform,
+            small=True,
+        )
+
+    async def _series(
+        self,
+        operation: str,
+        start: date,
+        end: date,
+        expand: Sequence[str],
+        mapping: Callable[[dict, str, records.BucketDates], list[records.Record]],
+        transform: Callable[[list[records.Record]], T],
+        *,
+        small: bool = False,
+    ) -> list[T]:
+        """A daily time series over ``[start, end)``: windows in parallel, pages in order.
+
+        A ``small`` series (a few rows a day) takes windows as long as the API allows: one
+        request each, where splitting to fill the slots would only multiply requests.
+        """
+        path = self._path(operation)
+        name = operation.replace("_", " ")
         results: list[T] = []
 
         async def window(lo: date, hi: date) -> None:
-            what = f"usage {lo}..{hi - timedelta(days=1)}"
+            what = f"{name} {lo}..{hi - timedelta(days=1)}"
             dates = records.BucketDates(f"GET {path} ({what})")
-            params = self._window_params(lo, hi, USAGE_EXPAND)
+            params = self._window_params(lo, hi, expand)
             rows = 0
             pages = self._pages(path, params, collection="time_series", what=what)
             async for number, body in _numbered(pages):
-                page = records.usage_records(body, f"GET {path} ({what} page {number})", dates)
+                page = mapping(body, f"GET {path} ({what} page {number})", dates)
                 rows += len(page)
                 results.append(transform(page))
             tally.done(f"{what}: {rows} rows")
 
-        windows = self._windows(start, end, streams=1)
+        if small:
+            windows = day_windows(start, end, self.window_days)
+        else:
+            windows = self._windows(start, end, streams=1)
         tally = Tally(len(windows), self.progress)
         await run_all(window(lo, hi) for lo, hi in windows)
         return results
@@ -333,6 +414,86 @@ class FalClient:
         tally = Tally(len(windows) * len(batches), self.progress)
         await run_all(one(batch, lo, hi) for lo, hi in windows for batch in batches)
         return results
+
+    # -- the rest of the bill ----------------------------------------------------------------
+
+    async def keys(self) -> list[records.Record]:
+        """Every API key of the account (``GET /keys``), with who created it."""
+        path = self._path("keys")
+        out: list[records.Record] = []
+        async for body in self._pages(path, [("expand", "creator_info")], collection="keys"):
+            out.extend(bill_records.key_record(k, f"GET {path}") for k in body["keys"])
+        return out
+
+    async def teams(self) -> list[records.Record]:
+        """The teams of the account's organization (``GET /organization/teams``, enterprise)."""
+        path = self._path("teams")
+        out: list[records.Record] = []
+        async for body in self._pages(path, [], collection="teams"):
+            out.extend(bill_records.team_record(t, f"GET {path}") for t in body["teams"])
+        return out
+
+    async def credit_balance(self) -> records.Record:
+        """The prepaid balance now, stamped with the server's clock (its ``Date``) when sent."""
+        path = self._path("billing")
+        answer = await self.session.request("GET", path, params=[("expand", "credits")])
+        read_at = answer.server_date or datetime.now(UTC)
+        return bill_records.credit_record(answer.body, f"GET {path}", read_at.astimezone(UTC))
+
+    async def focus_invoice(self, charge_month: date) -> list[records.Record] | None:
+        """fal's FOCUS invoice lines for the charges of ``charge_month`` (its first day).
+
+        ``None`` while the invoice is not issued (fal answers 404 until the month has closed).
+        """
+        path = self._path("focus")
+        month = f"{charge_month:%Y-%m}"
+        params: QueryParams = [("source", "invoice"), ("charge_month", month)]
+        try:
+            answer = await self.session.request(
+                "GET", path, params=params, what=f"invoice {month}", text=True
+            )
+        except FalNotFoundError:
+            return None
+        where = f"GET {path} (invoice {month})"
+        return bill_records.focus_records(
+            answer.body, where, source="invoice", charge_month=charge_month
+        )
+
+    async def focus_statements(self, months: Sequence[date], end: date) -> list[Statement]:
+        """For each month (its first day): its FOCUS invoice once issued, else its estimate
+        for the days before ``end``; a month too far back for an estimate (400) is left out."""
+        found: list[Statement] = []
+        for month in months:
+            lines = await self.focus_invoice(month)
+            if lines is not None:
+                found.append(Statement("invoice", month, lines))
+                continue
+            upto = min(next_month(month), end)
+            try:
+                found.append(Statement("estimate", month, await self.focus_estimate(month, upto)))
+            except FalStatusError as exc:
+                if exc.status_code != 400:
+                    raise
+        return found
+
+    async def focus_estimate(self, start: date, end: date) -> list[records.Record]:
+        """fal's FOCUS estimate by UTC day for ``[start, end)``, within one charge month."""
+        path = self._path("focus")
+        what = f"estimate {start}..{end - timedelta(days=1)}"
+        params: QueryParams = [
+            ("source", "estimate"),
+            ("start", start.isoformat()),
+            ("end", end.isoformat()),
+            ("timezone", "UTC"),
+            ("timeframe", "day"),
+        ]
+        answer = await self.session.request("GET", path, params=params, what=what, text=True)
+        return bill_records.focus_records(
+            answer.body,
+            f"GET {path} ({what})",
+            source="estimate",
+            charge_month=start.replace(day=1),
+        )
 
     # -- compute instances -------------------------------------------------------------------
 

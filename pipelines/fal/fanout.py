@@ -53,3 +53,8 @@ def day_windows(start: date, end: date, max_days: int) -> list[tuple[date, date]
         windows.append((cursor, stop))
         cursor = stop
     return windows
+
+
+def next_month(first: date) -> date:
+    """The first day of the month after ``first``'s."""
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1)

@@ -95,26 +95,14 @@ def _buckets(body: dict, where: str) -> list[dict]:
 
 
 def usage_records(body: dict, where: str, dates: BucketDates) -> list[Record]:
-    """Flatten one usage page to line items with ``usage_date``.
-
-    Falls back as API.md says for older answers: ``cost`` when ``cost_total`` is absent, a
-    subtotal equal to the total and a zero discount when those are absent.
-    """
+    """Flatten one usage page to line items with ``usage_date`` (money: ``line_costs``)."""
     records: list[Record] = []
     for bucket in _buckets(body, where):
         day = dates(bucket.get("bucket"))
         for item in bucket.get("results") or ():
             if not isinstance(item, dict):
                 raise FalResponseError(f"{where}: a usage item is not an object")
-            total = _number(item, "cost_total", where, required=False)
-            if total is None:
-                total = _number(item, "cost", where, required=False)
-                if total is None:
-                    raise _fail(where, item, "cost_total")
-            subtotal = _number(item, "cost_subtotal", where, required=False)
-            discount = _number(item, "cost_discount", where, required=False)
-            if discount is None:  # API.md: cost_discount = cost_subtotal - cost_total
-                discount = 0.0 if subtotal is None else subtotal - total
+            structured = _structured(item, where)
             records.append(
                 {
                     "usage_date": day,
@@ -122,15 +110,45 @@ def usage_records(body: dict, where: str, dates: BucketDates) -> list[Record]:
                     "unit": _string(item, "unit", where),
                     "unit_price": _number(item, "unit_price", where),
                     "percent_discount": _number(item, "percent_discount", where, required=False),
-                    "auth_method": _string(item, "auth_method", where, required=False),
+                    "auth_method": _string(item, "auth_method", where, required=False)
+                    or _string(structured, "detail", where, required=False),
+                    "api_key_id": _string(structured, "api_key_id", where, required=False),
                     "quantity": _number(item, "quantity", where),
-                    "cost_subtotal": total + discount if subtotal is None else subtotal,
-                    "cost_discount": discount,
-                    "cost_total": total,
-                    "currency": _string(item, "currency", where, required=False) or "USD",
+                    **line_costs(item, where),
                 }
             )
     return records
+
+
+def line_costs(item: dict, where: str) -> Record:
+    """The money of a billed line: ``cost_subtotal``, ``cost_discount``, ``cost_total`` and
+    ``currency``, with API.md's fallbacks for older answers: ``cost`` when ``cost_total`` is
+    absent, a subtotal equal to the total and a zero discount when those are absent."""
+    total = _number(item, "cost_total", where, required=False)
+    if total is None:
+        total = _number(item, "cost", where, required=False)
+        if total is None:
+            raise _fail(where, item, "cost_total")
+    subtotal = _number(item, "cost_subtotal", where, required=False)
+    discount = _number(item, "cost_discount", where, required=False)
+    if discount is None:  # API.md: cost_discount = cost_subtotal - cost_total
+        discount = 0.0 if subtotal is None else subtotal - total
+    return {
+        "cost_subtotal": total + discount if subtotal is None else subtotal,
+        "cost_discount": discount,
+        "cost_total": total,
+        "currency": _string(item, "currency", where, required=False) or "USD",
+    }
+
+
+def _structured(item: dict, where: str) -> dict:
+    """``auth_method_structured`` (``{detail, api_key_id?, login_username?}``), or ``{}``."""
+    value = item.get("auth_method_structured")
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _fail(where, item, "auth_method_structured", f"is not an object ({value!r})")
+    return value
 
 
 ANALYTICS_COUNTS = ("request_count", "success_count", "user_error_count", "error_count")

@@ -1,6 +1,6 @@
 """One pooled, bounded, retrying HTTP session against a ``Source``.
 
-Every request goes through ``ApiSession.request_json``: at most ``max_in_flight`` requests are
+Every request goes through ``ApiSession.request``: at most ``max_in_flight`` requests are
 on the wire at once (backoff sleeps happen outside that bound), each attempt has a whole-request
 deadline and a cap on the answer's size, failures map onto the error tree, writes are retried
 only when that is safe, and LowCodeAPI's ``{"message", "provider", "result"}`` envelope is
@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -46,6 +47,14 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # The connection was never made, so the server cannot have seen the request.
 NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 QueryParams = list[tuple[str, str | int]]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A decoded answer (JSON, or text for CSV) and the server's clock from its ``Date``."""
+
+    body: Any
+    server_date: datetime | None
 
 
 @dataclass
@@ -160,13 +169,38 @@ class ApiSession:
         idempotency_key: str | None = None,
         idempotent: bool | None = None,
     ) -> Any:
-        """Send one request (retrying as the policy says) and return its decoded, unwrapped body.
+        """The decoded, unwrapped JSON body of one request (``None`` for 204); see ``request``."""
+        answer = await self.request(
+            method,
+            path,
+            params=params,
+            body=body,
+            what=what,
+            idempotency_key=idempotency_key,
+            idempotent=idempotent,
+        )
+        return answer.body
 
-        ``what`` describes the request in error messages (e.g. "page 3"). Returns ``None`` for 204.
-        ``idempotency_key`` is sent as the ``Idempotency-Key`` header on every attempt, so the
-        server can answer a retry with the first attempt's result. Without one, a request is
-        idempotent by its method (GET, HEAD, PUT, DELETE) unless ``idempotent`` says otherwise;
-        a request that is not is retried only when it cannot have reached the server.
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: QueryParams | None = None,
+        body: dict[str, Any] | None = None,
+        what: str = "",
+        idempotency_key: str | None = None,
+        idempotent: bool | None = None,
+        text: bool = False,
+    ) -> Answer:
+        """Send one request (retrying as the policy says) and return its decoded answer.
+
+        ``what`` describes the request in error messages (e.g. "page 3"). ``text`` asks for a
+        CSV body, returned as a string. ``idempotency_key`` is sent as the ``Idempotency-Key``
+        header on every attempt, so the server can answer a retry with the first attempt's
+        result. Without one, a request is idempotent by its method (GET, HEAD, PUT, DELETE)
+        unless ``idempotent`` says otherwise; a request that is not is retried only when it
+        cannot have reached the server.
         Raises a ``FalError`` subclass; see ``pipelines.fal.errors``.
         """
         if self._client is None or self._slots is None:
@@ -174,7 +208,10 @@ class ApiSession:
         label = f"{method} {path}" + (f" ({what})" if what else "")
         if idempotent is None:
             idempotent = idempotency_key is not None or method in IDEMPOTENT_METHODS
-        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
+        headers = {"Idempotency-Key": idempotency_key} if idempotency_key else {}
+        if text:
+            headers["Accept"] = "text/csv, text/plain;q=0.9, application/json;q=0.5"
+        decode = self._decode_text if text else self._decode
         lost_answer = False
 
         def before_sleep(state) -> None:
@@ -196,9 +233,9 @@ class ApiSession:
                 with attempt:
                     async with self._slots.held():
                         response, content = await self._send(
-                            method, path, params, body, headers, label
+                            method, path, params, body, headers or None, label
                         )
-                    return self._decode(response, content, label)
+                    return Answer(decode(response, content, label), _server_date(response))
         except FalNotFoundError as exc:
             exc.after_lost_answer = lost_answer
             raise
@@ -315,6 +352,28 @@ class ApiSession:
         except ValueError as exc:
             raise FalResponseError(f"malformed JSON in the answer to {label}: {exc}") from None
         return unwrap(payload)
+
+    def _decode_text(self, response: httpx.Response, content: bytes, label: str) -> str:
+        """A CSV answer as text; a JSON string (e.g. the proxy's envelope around it) is accepted."""
+        content_type = response.headers.get("content-type", "").split(";")[0].strip()
+        if "json" in content_type:
+            payload = self._decode(response, content, label)
+            if isinstance(payload, str):
+                return payload
+            raise FalResponseError(f"{label} answered a JSON object instead of CSV text")
+        try:
+            return content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise FalResponseError(f"{label} answered text that is not UTF-8: {exc}") from None
+
+
+def _server_date(response: httpx.Response) -> datetime | None:
+    """The answer's ``Date`` header as an aware datetime, or None when absent or malformed."""
+    try:
+        stamp = email.utils.parsedate_to_datetime(response.headers.get("date", ""))
+    except (TypeError, ValueError):
+        return None
+    return stamp if stamp.tzinfo is not None else None
 
 
 def unwrap(payload: Any) -> Any:

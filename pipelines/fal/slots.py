@@ -3,7 +3,9 @@
 A run's catalogue is one cursor: each page waits for the one before, and prices and analytics
 wait for the last. If its pages queued behind a hundred pricing and usage requests for a free
 slot, that chain, not the network, would set the run's length. ``urgent()`` marks the requests
-made inside it (and in the tasks it starts) to take the next free slot first.
+made inside it (and in the tasks it starts) to take the next free slot first; ``deferred()``
+marks requests nothing else waits on (the rest of the bill) to take a slot only when no other
+request wants one.
 """
 
 from __future__ import annotations
@@ -15,17 +17,25 @@ from collections.abc import Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 
-URGENT, NORMAL = 0, 1
+URGENT, NORMAL, DEFERRED = 0, 1, 2
 _PRIORITY: ContextVar[int] = ContextVar("falcost_request_priority", default=NORMAL)
 
 
 @contextmanager
-def urgent() -> Iterator[None]:
-    token = _PRIORITY.set(URGENT)
+def _priority(level: int) -> Iterator[None]:
+    token = _PRIORITY.set(level)
     try:
         yield
     finally:
         _PRIORITY.reset(token)
+
+
+def urgent():
+    return _priority(URGENT)
+
+
+def deferred():
+    return _priority(DEFERRED)
 
 
 class Slots:

@@ -6,7 +6,19 @@ from datetime import timedelta
 
 import dagster as dg
 
-from warehouse.tables import ANALYTICS_DAILY, INSTANCE_SNAPSHOTS, MODELS, PRICES, USAGE_DAILY
+from warehouse.tables import (
+    ANALYTICS_DAILY,
+    API_KEYS,
+    CREDIT_BALANCE_SNAPSHOTS,
+    FAL_FOCUS_CHARGES,
+    INSTANCE_SNAPSHOTS,
+    MODELS,
+    ORGANIZATION_TEAMS,
+    ORGANIZATION_USAGE_DAILY,
+    PRICES,
+    SERVERLESS_USAGE_DAILY,
+    USAGE_DAILY,
+)
 
 USAGE_LOOKBACK_DAYS = 3
 
@@ -20,10 +32,15 @@ usage_job = dg.define_asset_job(
     selection=dg.AssetSelection.assets(
         USAGE_DAILY.asset_key,
         ANALYTICS_DAILY.asset_key,
-        ["marts", "cost_per_model"],
-        ["marts", "request_trends"],
-    ),
-    description="Usage and analytics for a day range, then the cost and trend marts.",
+        SERVERLESS_USAGE_DAILY.asset_key,
+        ORGANIZATION_USAGE_DAILY.asset_key,
+        FAL_FOCUS_CHARGES.asset_key,
+        API_KEYS.asset_key,
+        ORGANIZATION_TEAMS.asset_key,
+        CREDIT_BALANCE_SNAPSHOTS.asset_key,
+    )
+    | dg.AssetSelection.groups("marts") - dg.AssetSelection.assets(["marts", "instance_status"]),
+    description="Every cost stream for a day range, a credit snapshot, then the money marts.",
 )
 catalog_job = dg.define_asset_job(
     "catalog_job",

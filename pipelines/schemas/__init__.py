@@ -5,6 +5,14 @@ dtypes from it, and ``tests/test_tables.py`` holds the DDL to it.
 """
 
 from pipelines.schemas.analytics import RawAnalyticsDaily
+from pipelines.schemas.bill import (
+    RawApiKeys,
+    RawCreditBalanceSnapshots,
+    RawFalFocusCharges,
+    RawOrganizationTeams,
+    RawOrganizationUsageDaily,
+    RawServerlessUsageDaily,
+)
 from pipelines.schemas.instances import RawInstanceSnapshots
 from pipelines.schemas.models import RawModels
 from pipelines.schemas.pricing import RawPrices
@@ -13,6 +21,12 @@ from pipelines.schemas.usage import RawUsageDaily
 
 __all__ = [
     "RawAnalyticsDaily",
+    "RawApiKeys",
+    "RawCreditBalanceSnapshots",
+    "RawFalFocusCharges",
+    "RawOrganizationTeams",
+    "RawOrganizationUsageDaily",
+    "RawServerlessUsageDaily",
     "RawInstanceSnapshots",
     "RawModels",
     "RawPrices",

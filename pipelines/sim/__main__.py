@@ -8,6 +8,7 @@ import sys
 import threading
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 
 from .config import SIM_FAL_KEY, SIM_LOWCODE_TOKEN, Faults, Latitude, SimConfig
 from .faults import SCENARIOS
@@ -29,6 +30,20 @@ def _parser(prog: str = "python -m pipelines.sim") -> argparse.ArgumentParser:
         help="answer as one of the servers the spec allows, drawn from SEED "
         "(Latitude.from_seed); default: today's server",
     )
+    parser.add_argument(
+        "--enterprise",
+        action="store_true",
+        help="an enterprise account: /v1/organization/* and /v1/account/focus answer (else 403)",
+    )
+    parser.add_argument(
+        "--invoice-drift",
+        type=Decimal,
+        metavar="USD",
+        help="add USD to the largest model_apis line of every FOCUS invoice",
+    )
+    parser.add_argument(
+        "--invoice-tax", type=Decimal, metavar="USD", help="add a Tax line of USD to every invoice"
+    )
     return parser
 
 
@@ -43,8 +58,15 @@ def config_from_args(argv: list[str] | None = None) -> tuple[SimConfig, int]:
         faults = replace(faults, latency_s=args.latency_ms / 1000)
     if args.max_in_flight is not None:
         faults = replace(faults, max_in_flight=args.max_in_flight)
+    if args.invoice_drift is not None:
+        faults = replace(faults, invoice_drift_usd=args.invoice_drift)
+    if args.invoice_tax is not None:
+        faults = replace(faults, invoice_tax_usd=args.invoice_tax)
     latitude = Latitude() if args.latitude is None else Latitude.from_seed(args.latitude)
-    config = SimConfig(seed=args.seed, today=args.today, faults=faults, latitude=latitude)
+    config = SimConfig(
+        seed=args.seed, today=args.today, faults=faults, latitude=latitude,
+        enterprise=args.enterprise,
+    )  # fmt: skip
     return config, args.port
 
 

@@ -8,9 +8,12 @@ route it (auth, handler, body faults), then render it in its dialect.
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import json
 import random
 import time
+from datetime import UTC
+from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
 
@@ -77,6 +80,8 @@ def _render(
         sim.count("5xx")
     if reply.body is None:
         return Response(status_code=status, headers=headers)
+    if reply.media_type is not None:
+        return Response(reply.body, status, headers=headers, media_type=reply.media_type)
     body = reply.body
     latitude = sim.config.latitude
     if draw is None:
@@ -88,7 +93,7 @@ def _render(
         else:
             body = {"message": HTTPStatus(status).phrase, "provider": "falai", "error": body}
     allow_nan = sim.config.faults.nan_cost
-    if latitude.plain_rendering:
+    if latitude.plain_rendering and not _has_decimal(body):
         payload = dumps(body, allow_nan=allow_nan)
     else:
         payload = Writer(latitude, draw, allow_nan=allow_nan).write(body)
@@ -97,6 +102,21 @@ def _render(
         if replaced is not None:
             return Response(replaced[0], status, headers=headers, media_type=replaced[1])
     return Response(payload, status, headers=headers, media_type="application/json")
+
+
+def _has_decimal(body: Any) -> bool:
+    """True for the few small bodies with an exact ``Decimal`` (the credit balance), which
+    ``json.dumps`` cannot write; ``Writer`` writes them digit for digit."""
+    return isinstance(body, dict) and any(
+        isinstance(v, Decimal) or (isinstance(v, dict) and _has_decimal(v)) for v in body.values()
+    )
+
+
+def _stamped(sim: Simulation, response: Response) -> Response:
+    """Every answer carries the simulated clock in ``Date`` (RFC 7231), as a server would."""
+    clock = sim.window_now().astimezone(UTC)
+    response.headers["Date"] = email.utils.format_datetime(clock, usegmt=True)
+    return response
 
 
 async def _json_body(request: Request) -> Any:
@@ -128,7 +148,9 @@ def create_app(sim: Simulation | SimConfig | None = None) -> Starlette:
                 error = _STORM[verdict]
                 headers = injector.retry_headers() if verdict == 429 else None
                 reply = Reply(verdict, error.body())
-                return _render(simulation, dialect, reply, (path,), headers, draw)
+                return _stamped(
+                    simulation, _render(simulation, dialect, reply, (path,), headers, draw)
+                )
             disruption = injector.disruption()
             if disruption == "stall":
                 await asyncio.sleep(injector.faults.stall_s)
@@ -141,7 +163,7 @@ def create_app(sim: Simulation | SimConfig | None = None) -> Starlette:
             )  # fmt: skip
             reply, route = router.serve(simulation, call)
             paths = (path, route.canonical) if route else (path,)
-            response = _render(simulation, dialect, reply, paths, draw=draw)
+            response = _stamped(simulation, _render(simulation, dialect, reply, paths, draw=draw))
             return _CutResponse(response) if disruption == "cut" else response
         finally:
             injector.in_flight -= 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from datetime import date
+from decimal import Decimal
 
 from .seeds import rng_for
 
@@ -56,6 +57,10 @@ class Faults:
     null_endpoint_id: bool = False  # one usage item per page has "endpoint_id": null
     # endpoint ids and auth method labels carry quotes, ";" and "--" on the wire (see faults)
     hostile_names: bool = False
+    # FOCUS invoices (``/account/focus?source=invoice``) that disagree with the usage they bill:
+    # USD added to the BilledCost of each invoice's largest model_apis line, and a Tax line
+    invoice_drift_usd: Decimal | float = 0
+    invoice_tax_usd: Decimal | float = 0
 
 
 LAST_CURSORS = ("null", "absent")
@@ -189,6 +194,7 @@ class SimConfig:
 
     ``today`` is "now" for late data and default windows (``None``: the current UTC date).
     The last ``late_days`` complete days and today itself are still filling up.
+    ``enterprise`` opens the organization routes and the FOCUS statement (else 403).
     """
 
     seed: int = 7
@@ -199,5 +205,6 @@ class SimConfig:
     late_days: int = 3
     max_window_days: int = 90
     wrap_lowcode: bool = True
+    enterprise: bool = False
     faults: Faults = field(default_factory=Faults)
     latitude: Latitude = field(default_factory=Latitude)

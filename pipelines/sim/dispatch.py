@@ -38,8 +38,12 @@ class Call:
 
 @dataclass
 class Reply:
+    """``body`` is JSON to write in the dialect, ``None`` for no body (204), or text sent as is
+    when ``media_type`` says what it is (the FOCUS CSV)."""
+
     status: int
-    body: Any = None  # None: no body (204)
+    body: Any = None
+    media_type: str | None = None
 
 
 Handler = Callable[["Simulation", Call, dict[str, str]], Reply]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import compute_api, models_api, usage_api
+from . import bill_api, compute_api, events_api, focus_api, models_api, usage_api
 from .dispatch import Call, Reply, Route, idempotent
 
 if TYPE_CHECKING:
@@ -53,6 +53,34 @@ def _deleted(sim: Simulation, instance_id: str) -> Reply:
     return Reply(204)
 
 
+def _events(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
+    return Reply(200, events_api.billing_events(sim, call.params))
+
+
+def _serverless(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
+    return Reply(200, bill_api.serverless_usage(sim, call.params))
+
+
+def _keys(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
+    return Reply(200, bill_api.list_keys(sim, call.params))
+
+
+def _billing(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
+    return Reply(200, bill_api.account_billing(sim, call.params))
+
+
+def _focus(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
+    return Reply(200, focus_api.focus_csv(sim, call.params), media_type=focus_api.MEDIA_TYPE)
+
+
+def _org_usage(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
+    return Reply(200, bill_api.organization_usage(sim, call.params))
+
+
+def _org_teams(sim: Simulation, call: Call, args: dict[str, str]) -> Reply:
+    return Reply(200, bill_api.organization_teams(sim, call.params))
+
+
 FAL_ROUTES = [
     Route("GET", "/v1/models", "/v1/models", _models, key_optional=True),
     Route("GET", "/v1/models/pricing", "/v1/models/pricing", _pricing),
@@ -64,4 +92,12 @@ FAL_ROUTES = [
     Route("GET", "/v1/compute/instances/{id}", "/v1/compute/instances/{id}", _get, admin=True),
     Route("DELETE", "/v1/compute/instances/{id}", "/v1/compute/instances/{id}", _delete,
           admin=True),
+    Route("GET", "/v1/models/billing-events", "/v1/models/billing-events", _events,
+          admin=True),
+    Route("GET", "/v1/serverless/usage", "/v1/serverless/usage", _serverless, admin=True),
+    Route("GET", "/v1/keys", "/v1/keys", _keys, admin=True),
+    Route("GET", "/v1/account/billing", "/v1/account/billing", _billing, admin=True),
+    Route("GET", "/v1/account/focus", "/v1/account/focus", _focus, admin=True),
+    Route("GET", "/v1/organization/usage", "/v1/organization/usage", _org_usage, admin=True),
+    Route("GET", "/v1/organization/teams", "/v1/organization/teams", _org_teams, admin=True),
 ]  # fmt: skip

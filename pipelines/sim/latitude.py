@@ -17,8 +17,9 @@ from typing import Any
 from .config import Latitude
 
 MONEY_FIELDS = frozenset(
-    {"unit_price", "cost_subtotal", "cost_discount", "cost_total", "cost", "total_cost"}
-)
+    {"unit_price", "cost_subtotal", "cost_discount", "cost_total", "cost", "total_cost",
+     "current_balance"}
+)  # fmt: skip
 EXTRA_KEY = "x_unseen_field"
 EXTRA_VALUE = json.dumps({"note": "a field this client has never seen", "since": "2027-01"})
 
@@ -58,7 +59,7 @@ class Writer:
             return "true" if value else "false"
         if isinstance(value, str):
             return json.dumps(value, ensure_ascii=False)
-        if isinstance(value, int | float):
+        if isinstance(value, int | float | Decimal):  # Decimal: exact money, digit for digit
             return self._number(value, key)
         if isinstance(value, dict):
             return self._object(value)
@@ -75,16 +76,22 @@ class Writer:
             self.draw.shuffle(parts)
         return "{" + ",".join(parts) + "}"
 
-    def _number(self, value: int | float, key: str | None) -> str:
+    def _number(self, value: int | float | Decimal, key: str | None) -> str:
         if isinstance(value, float) and not math.isfinite(value):
             if not self.allow_nan:
                 raise ValueError("Out of range float values are not JSON compliant")
             return "NaN" if math.isnan(value) else "Infinity" if value > 0 else "-Infinity"
-        text = repr(value) if isinstance(value, float) else str(int(value))
+        if isinstance(value, Decimal):
+            text = exact_text(value)
+            fraction = value != value.to_integral_value()
+            value = value if fraction else int(value)
+        else:
+            text = repr(value) if isinstance(value, float) else str(int(value))
+            fraction = isinstance(value, float) and not value.is_integer()
         decimals = self.latitude.money_decimals
         if decimals is not None and key in MONEY_FIELDS:
             return format(Decimal(text), f".{decimals}f")
-        if isinstance(value, float) and not value.is_integer():
+        if fraction:
             return text
         form = self.latitude.whole_numbers
         if form == "mixed":
@@ -94,3 +101,9 @@ class Writer:
         if form == "int" and isinstance(value, float):
             return str(int(value))
         return text
+
+
+def exact_text(value: Decimal) -> str:
+    """A finite ``Decimal`` exactly, without exponent or trailing zeros: ``1.5``, ``1000``."""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "0") else text

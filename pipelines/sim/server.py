@@ -40,7 +40,10 @@ def serve_app(app: Any, *, port: int = 0) -> Iterator[str]:
     except OSError:
         sock.close()
         raise
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    # no Date of uvicorn's own: the app stamps every answer with the simulated clock
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="off", date_header=False
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name="falcost-sim", daemon=True

@@ -8,9 +8,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
+from . import bill
+from .bill import ACCOUNT, PRODUCTS, RESEARCH, MachinePart, MachineRow, OrgRow
 from .catalog import catalog_for
 from .config import Faults, Latitude, SimConfig
 from .faults import FaultInjector
@@ -24,6 +27,7 @@ from .items import (
     usage_item,
     usage_rows,
 )
+from .names import UNITS
 from .seeds import rng_for, stable_hash
 from .traffic import DayRecord, Profile, build_profiles, choose_used, generate_day, scaled
 
@@ -64,6 +68,7 @@ class Simulation:
         self.profiles: list[Profile] = build_profiles(
             choose_used(self.catalog, cfg.seed, cfg.n_used), cfg.seed, cfg.usage_start
         )
+        self.research = bill.research_profiles(self.catalog, cfg.seed, cfg.usage_start)
         self.fleet = Fleet(cfg.seed)
         self.injector = FaultInjector(cfg.faults, cfg.seed)
         self.lock = threading.RLock()
@@ -88,6 +93,8 @@ class Simulation:
         self._days = _Lru(64)
         self._rows = _Lru(192)
         self._memo = _Lru(16)
+        # day -> (price version, final model_apis, serverless, compute nano-USD of the account)
+        self._charges: dict[date, tuple[tuple[int, float], tuple[int, int, int]]] = {}
         # (operation, Idempotency-Key) -> (when, status, body) of the first answer
         self.idempotency: dict[tuple[str, str], tuple[datetime, int, Any]] = {}
 
@@ -208,8 +215,20 @@ class Simulation:
             late = 1.0
         return late * self._revisions.get(day.toordinal(), 1.0)
 
-    def day_records(self, day: date) -> list[DayRecord]:
-        factor = self.scale(day)
+    def factor(self, day: date, *, final: bool = False, revised: bool = True) -> float:
+        """``scale(day)``; with ``final`` the day's complete volume, as billed: every late row
+        in (1.0 up to today, 0.0 after), times any revision (``revised``), which corrects the
+        bill too."""
+        if final:
+            if day > self.today:
+                return 0.0
+            return self._revisions.get(day.toordinal(), 1.0) if revised else 1.0
+        return self.scale(day)
+
+    def day_records(
+        self, day: date, *, final: bool = False, revised: bool = True
+    ) -> list[DayRecord]:
+        factor = self.factor(day, final=final, revised=revised)
         if factor <= 0.0:
             return []
         cfg = self.config
@@ -218,26 +237,33 @@ class Simulation:
         )
         return base if factor == 1.0 else [scaled(r, factor) for r in base]
 
-    def usage_rows(self, day: date, *, by_auth: bool, by_discount: bool = True) -> list[UsageRow]:
+    def _price_of(self, day: date) -> Callable[[Profile], int]:
+        """The nano-USD list price of a profile's endpoint on ``day``."""
+        prices = self._prices
+        ordinal = day.toordinal()
+
+        def price_of(profile: Profile) -> int:
+            endpoint_id = profile.endpoint.endpoint_id
+            history = prices[endpoint_id]
+            if len(history) == 1:
+                micro = history[0][1]
+            else:
+                micro = history[bisect.bisect_right(history, (ordinal, float("inf"))) - 1][1]
+            return micro * 1000 + self._nano_digits(endpoint_id)
+
+        return price_of
+
+    def usage_rows(
+        self, day: date, *, by_auth: bool, by_discount: bool = True, final: bool = False
+    ) -> list[UsageRow]:
         def make() -> list[UsageRow]:
-            prices = self._prices
-            ordinal = day.toordinal()
-
-            def price_of(profile: Profile) -> int:
-                endpoint_id = profile.endpoint.endpoint_id
-                history = prices[endpoint_id]
-                if len(history) == 1:
-                    micro = history[0][1]
-                else:
-                    micro = history[bisect.bisect_right(history, (ordinal, float("inf"))) - 1][1]
-                return micro * 1000 + self._nano_digits(endpoint_id)
-
             return usage_rows(
-                self.day_records(day), self.profiles, price_of,
+                self.day_records(day, final=final), self.profiles, self._price_of(day),
                 by_auth=by_auth, by_discount=by_discount,
             )  # fmt: skip
 
-        key = ("usage", day, self.scale(day), self._price_version, by_auth, by_discount)
+        factor = self.factor(day, final=final)
+        key = ("usage", day, factor, self._price_version, by_auth, by_discount)
         return self._rows.get(key, make)
 
     def analytics_rows(self, day: date) -> list[AnalyticsRow]:
@@ -267,3 +293,149 @@ class Simulation:
     def instances(self, at: datetime | None = None) -> list[dict[str, Any]]:
         with self.lock:
             return self.fleet.snapshot(slot_of(at or self.now()))
+
+    # -- the rest of the bill (bill.py) ------------------------------------------------------
+
+    def _machine_parts(self, day: date) -> list[MachinePart]:
+        cfg = self.config
+        return self._days.get(
+            ("machines", day), lambda: bill.machine_day(cfg.seed, cfg.usage_start, day)
+        )
+
+    def machine_rows(self, day: date, *, final: bool = False) -> list[MachineRow]:
+        """Serverless and compute rows of both teams on ``day``, current or final volumes."""
+        factor = self.factor(day, final=final)
+        if factor <= 0.0:
+            return []
+        return self._rows.get(
+            ("machines", day, factor), lambda: bill.machine_rows(self._machine_parts(day), factor)
+        )
+
+    def account_serverless(self, day: date, *, final: bool = False) -> list[MachineRow]:
+        """The account's own serverless rows, as ``/serverless/usage`` serves them."""
+        rows = self.machine_rows(day, final=final)
+        return [r for r in rows if bill.MACHINES[r[0]].product == "serverless"]
+
+    def research_rows(self, day: date) -> list[UsageRow]:
+        """The second team's model usage on ``day`` (current volumes, discounts merged)."""
+        factor = self.scale(day)
+        if factor <= 0.0:
+            return []
+
+        def make() -> list[UsageRow]:
+            cfg = self.config
+            start = bill.research_start(cfg.usage_start)
+            base = generate_day(self.research, bill.research_seed(cfg.seed), start, day)
+            records = [scaled(r, factor) for r in base]
+            return usage_rows(records, self.research, self._price_of(day),
+                              by_auth=False, by_discount=False)  # fmt: skip
+
+        return self._rows.get(("research", day, factor, self._price_version), make)
+
+    def org_rows(self, day: date) -> list[OrgRow]:
+        """Both teams' usage on ``day`` as ``/organization/usage`` serves it."""
+
+        def make() -> list[OrgRow]:
+            rows: list[OrgRow] = []
+            for team, model_rows in (
+                (ACCOUNT, self.usage_rows(day, by_auth=False, by_discount=False)),
+                (RESEARCH, self.research_rows(day)),
+            ):
+                rows += [(team, 0, e, unit, price, q, not UNITS[unit][2], total)
+                         for e, unit, price, _, _, q, _, total in model_rows]  # fmt: skip
+            rows += bill.machine_org_rows(self.machine_rows(day))
+            return bill.aggregate_org(rows)
+
+        return self._rows.get(("org", day, self.scale(day), self._price_version), make)
+
+    def _charges_nano(self, day: date, *, revised: bool = True) -> tuple[int, int, int]:
+        """The account's final model_apis, serverless and compute charges of ``day`` (with
+        ``revised``, after any revision of the day)."""
+        if day > self.today:
+            return (0, 0, 0)
+        factor = self.factor(day, final=True, revised=revised)
+        version = (self._price_version, factor)
+        kept = self._charges.get(day)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        records = self.day_records(day, final=True, revised=revised)
+        model = usage_rows(records, self.profiles, self._price_of(day), by_auth=False,
+                           by_discount=False)  # fmt: skip
+        sums = {p: 0 for p in PRODUCTS}
+        sums["model_apis"] = sum(r[7] for r in model)
+        machines = bill.machine_rows(self._machine_parts(day), factor)
+        for index, _, _, _, total in machines:
+            machine = bill.MACHINES[index]
+            if machine.username == ACCOUNT:
+                sums[machine.product] += total
+        charges = (sums["model_apis"], sums["serverless"], sums["compute"])
+        self._charges[day] = (version, charges)
+        return charges
+
+    def day_charges(self, day: date) -> dict[str, Decimal]:
+        """Product -> the account's final charge for ``day`` (zero after today)."""
+        if day < self.config.usage_start:
+            return {p: Decimal(0) for p in PRODUCTS}
+        return dict(zip(PRODUCTS, map(bill.decimal_usd, self._charges_nano(day)), strict=True))
+
+    def month_charges(self, month: str) -> dict[str, Decimal]:
+        """Product -> the account's final charges summed over the days of ``month`` (YYYY-MM)."""
+        first = date.fromisoformat(f"{month}-01")
+        sums = {p: Decimal(0) for p in PRODUCTS}
+        day = first
+        while day.month == first.month:
+            for product, amount in self.day_charges(day).items():
+                sums[product] += amount
+            day += timedelta(days=1)
+        return sums
+
+    def topups(self) -> list[tuple[date, Decimal]]:
+        """Credit top-ups (day, USD) dated on or before today: each covers the final charges
+        since the previous one as first billed (revisions aside), rounded up to 10,000 USD."""
+
+        def make() -> list[tuple[date, Decimal]]:
+            cfg, out, since = self.config, [], self.config.usage_start
+            for day in bill.topup_days(cfg.seed, cfg.usage_start, self.today):
+                spent = sum(sum(self._charges_nano(since + timedelta(days=n), revised=False))
+                            for n in range((day - since).days))  # fmt: skip
+                out.append((day, bill.topup_amount(spent)))
+                since = day
+            return out
+
+        return list(self.memo(("topups", self.state_key()), make))
+
+    def initial_credit(self) -> Decimal:
+        """The credit the account started with, on ``usage_start``."""
+        return bill.initial_credit(self.config.seed)
+
+    def credit_balance(self) -> Decimal:
+        """Initial credit + top-ups so far - final charges of every day before today."""
+
+        def make() -> Decimal:
+            day, charged = self.config.usage_start, 0
+            while day < self.today:
+                charged += sum(self._charges_nano(day))
+                day += timedelta(days=1)
+            credit = self.initial_credit() + sum(amount for _, amount in self.topups())
+            return credit - bill.decimal_usd(charged)
+
+        return self.memo(("credit-balance", self.state_key()), make)
+
+    def serverless_rows(self, day: date, *, final: bool = False) -> list[dict[str, Any]]:
+        """The serverless line items served for ``day`` (timeframe=day), or final ones."""
+        return [bill.serverless_item(r) for r in self.account_serverless(day, final=final)]
+
+    def api_keys(self) -> list[dict[str, Any]]:
+        """Every API key served by ``/keys?expand=creator_info``, in order."""
+        return bill.api_keys(self.config.seed, self.config.usage_start)
+
+    def teams(self) -> list[dict[str, Any]]:
+        """The organization's teams, as ``/organization/teams`` serves them."""
+        return bill.teams()
+
+    def focus_lines(self, source: str, **selection: Any) -> list[dict[str, str]]:
+        """The FOCUS CSV lines: ``source="invoice", charge_month="YYYY-MM"`` or
+        ``source="estimate", start=date, end=date`` (end exclusive); see ``focus_api``."""
+        from .focus_api import focus_lines
+
+        return focus_lines(self, source, **selection)

@@ -40,18 +40,39 @@ TABLES = (
     "raw.usage_daily",
     "raw.analytics_daily",
     "raw.instance_snapshots",
+    "raw.serverless_usage_daily",
+    "raw.organization_usage_daily",
+    "raw.api_keys",
+    "raw.organization_teams",
+    "raw.credit_balance_snapshots",
+    "raw.fal_focus_charges",
     "meta.loads",
+    "meta.revisions",
+    "meta.day_status",
+    "meta.source_access",
     "marts.cost_per_model",
     "marts.request_trends",
     "marts.instance_status",
+    "marts.spend_daily",
+    "marts.cost_by_key",
+    "marts.reconciliation",
 )
+# tables a load writes beside its own, in its transaction, or before it (source access)
+LEDGERS = {"meta.loads", "meta.revisions", "meta.day_status", "meta.source_access"}
 USAGE_TABLES = ("raw.usage_daily", "marts.cost_per_model", "marts.request_trends")
 REVISED_DAY = date(2026, 9, 2)
 
 
 def tiny_config(**overrides: Any) -> SimConfig:
-    """120 endpoints, 20 of them used: several pages and id batches, and fast to serve."""
-    values: dict[str, Any] = {"seed": 11, "n_endpoints": 120, "n_used": 20, "today": TODAY}
+    """120 endpoints, 20 of them used: several pages and id batches, and fast to serve; an
+    enterprise account, so every source of the bill answers (and meets the faults)."""
+    values: dict[str, Any] = {
+        "seed": 11,
+        "n_endpoints": 120,
+        "n_used": 20,
+        "today": TODAY,
+        "enterprise": True,
+    }
     values.update(overrides)
     return SimConfig(**values)
 
@@ -154,6 +175,17 @@ def materialized(result: dg.ExecuteInProcessResult, asset: str) -> list[dict[str
             if materialization.asset_key.to_user_string() == asset:
                 out.append({k: getattr(v, "value", v) for k, v in materialization.metadata.items()})
     return out
+
+
+def request_counts(result: dg.ExecuteInProcessResult, counter: str) -> int:
+    """``counter`` (e.g. ``rate_limited``) summed over every asset's last materialisation."""
+    last: dict[str, Any] = {}
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
+            materialization = event.event_specific_data.materialization
+            value = materialization.metadata.get(counter)
+            last[materialization.asset_key.to_user_string()] = getattr(value, "value", value)
+    return sum(int(v or 0) for v in last.values())
 
 
 @contextmanager

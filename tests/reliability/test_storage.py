@@ -25,6 +25,7 @@ from click.testing import CliRunner
 
 from pipelines.cli import main
 from tests.reliability.harness import (
+    LEDGERS,
     REVISED_DAY,
     TABLES,
     assert_exact,
@@ -156,7 +157,7 @@ def test_a_full_disk_fails_the_loads_keeps_the_warehouse_and_a_re_run_heals(
         if e.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
     }
     assert committed < set(TABLES) and "raw.usage_daily" not in committed
-    assert {t for t in TABLES if after[t] != before[t]} <= committed | {"meta.loads"}
+    assert {t for t in TABLES if after[t] != before[t]} <= committed | LEDGERS
     logged = set(after["meta.loads"]) - set(before["meta.loads"])
     assert {table for _, table, *_ in logged} <= committed
     remount(full_disk.parent, f"size={8 * os.path.getsize(full_disk)}")

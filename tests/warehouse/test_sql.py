@@ -229,7 +229,7 @@ def test_the_price_gate_counts_only_endpoints_that_lost_their_price_in_this_answ
 
 def test_catalogue_endpoints_without_a_price_or_an_unpriced_row_are_listed(con):
     listed = frames.models_frame([model_row(e) for e in ("a", "b", "c", "d")])
-    loads.upsert_models(con, listed, load_id="r1", loaded_at=T0)
+    loads.upsert_listing(con, MODELS, listed, load_id="r1", loaded_at=T0)
     loads.apply_prices(con, prices(("a", 0.1)), frames.unpriced_frame(["b"]), load_id="r1",
                        loaded_at=T0)  # fmt: skip
     found = con.execute(warehouse.sql("checks/prices_cover_catalog")).fetchall()
@@ -257,6 +257,7 @@ def test_cost_per_model_uses_the_list_price_in_force_on_each_day(con):
         load_id="r3",
         loaded_at=T0,
     )
+    loads.build_mart(con, "list_prices")
     loads.build_mart(con, "cost_per_model")
     rows = con.execute(
         "select usage_date, list_unit_price from marts.cost_per_model order by 1"
@@ -296,9 +297,9 @@ def test_sql_sees_registered_frames_only_never_python_variables(con):
 def test_a_catalogue_load_refreshes_listed_endpoints_and_keeps_when_each_was_first_seen(con):
     later = T0 + timedelta(days=1)
     first = [model_row("a"), model_row("b")]
-    loads.upsert_models(con, frames.models_frame(first), load_id="r1", loaded_at=T0)
+    loads.upsert_listing(con, MODELS, frames.models_frame(first), load_id="r1", loaded_at=T0)
     renamed = model_row("a") | {"display_name": "A", "has_metadata": True, "tags": ["x"]}
-    loads.upsert_models(con, frames.models_frame([renamed]), load_id="r2", loaded_at=later)
+    loads.upsert_listing(con, MODELS, frames.models_frame([renamed]), load_id="r2", loaded_at=later)
     rows = con.execute(
         "select endpoint_id, display_name, tags, has_metadata, first_seen_at, last_seen_at, "
         "load_id, loaded_at from raw.models order by 1"

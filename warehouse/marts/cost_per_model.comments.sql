@@ -11,4 +11,5 @@ comment on column marts.cost_per_model.cost_discount is 'Discounts';
 comment on column marts.cost_per_model.cost_total is 'Amount charged';
 comment on column marts.cost_per_model.cost_per_request is 'cost_total / request_count; null without requests';
 comment on column marts.cost_per_model.list_unit_price is 'List price per unit in force that day (raw.prices); days before price history use the first price seen';
+comment on column marts.cost_per_model.list_cost is 'quantity x list_unit_price: the day''s cost at list price, beside cost_total (discounts and custom pricing); null without a list price';
 comment on column marts.cost_per_model.currency is 'ISO 4217 currency code';

@@ -1,5 +1,5 @@
 -- grain: one row per usage_date and endpoint_id
--- upstream: raw.usage_daily, raw.analytics_daily, raw.models, raw.prices
+-- upstream: raw.usage_daily, raw.analytics_daily, raw.models, marts.list_prices
 with
 
 usage as (select * from raw.usage_daily),
@@ -8,20 +8,7 @@ analytics as (select * from raw.analytics_daily),
 
 models as (select * from raw.models),
 
-prices as (
-    select
-        endpoint_id,
-        unit_price,
-        -- Price history starts at the first price load; the first price seen is taken to
-        -- hold for earlier days too, so backfilled usage still has a list price.
-        case
-            when row_number() over (partition by endpoint_id order by valid_from) = 1
-                then date '0001-01-01'
-            else cast(valid_from as date)
-        end as valid_from_date,
-        cast(valid_to as date) as valid_to_date
-    from raw.prices
-),
+prices as (select * from marts.list_prices),
 
 daily_usage as (
     select
@@ -53,6 +40,7 @@ final as (
             daily_usage.cost_total / nullif(analytics.request_count, 0) as decimal(18, 9)
         ) as cost_per_request,
         prices.unit_price as list_unit_price,
+        cast(daily_usage.quantity * prices.unit_price as decimal(18, 9)) as list_cost,
         daily_usage.currency
     from daily_usage
     left join analytics

@@ -1,0 +1,10 @@
+comment on table marts.cost_by_key is 'What each API key spent per UTC day, across products (from marts.spend_daily)';
+comment on column marts.cost_by_key.usage_date is 'UTC day';
+comment on column marts.cost_by_key.key_label is 'Alias of the key, else fal''s auth_method label, else unknown (serverless and compute)';
+comment on column marts.cost_by_key.key_alias is 'Alias from raw.api_keys; null when the label is not a listed key (a user token, a deleted key)';
+comment on column marts.cost_by_key.key_id is 'Key id from raw.api_keys; null when not a listed key';
+comment on column marts.cost_by_key.key_created_at is 'When the key was created (UTC)';
+comment on column marts.cost_by_key.billed_cost is 'Amount charged';
+comment on column marts.cost_by_key.list_cost is 'Cost at list price (see marts.spend_daily.list_cost); null when part of it has no list price';
+comment on column marts.cost_by_key.request_count is 'Requests billed to the key; null (needs request-grain billing events, not loaded)';
+comment on column marts.cost_by_key.currency is 'ISO 4217 currency code';

@@ -1,0 +1,11 @@
+comment on table marts.spend_daily is 'Every cost stream per UTC day: model APIs (raw.usage_daily), the account''s serverless apps (raw.serverless_usage_daily) and its compute (raw.organization_usage_daily, enterprise accounts), by service and API key, with list and billed cost';
+comment on column marts.spend_daily.usage_date is 'UTC day';
+comment on column marts.spend_daily.product is 'model_apis, serverless or compute';
+comment on column marts.spend_daily.service is 'Endpoint (model_apis), app (serverless; the machine type when fal names no app) or instance type (compute)';
+comment on column marts.spend_daily.key_label is 'Alias of the API key billed (raw.api_keys), else fal''s auth_method label, else unknown (serverless and compute are not billed per key)';
+comment on column marts.spend_daily.unit is 'Billing unit(s)';
+comment on column marts.spend_daily.quantity is 'Units billed';
+comment on column marts.spend_daily.list_cost is 'Cost at list price: quantity x the list unit price in force that day (raw.prices) for model APIs; the pre-discount subtotal for serverless and compute; null when an endpoint has no list price';
+comment on column marts.spend_daily.billed_cost is 'Amount charged (cost_total)';
+comment on column marts.spend_daily.savings is 'list_cost - billed_cost: discounts and custom pricing (negative when billed above list)';
+comment on column marts.spend_daily.currency is 'ISO 4217 currency code';
