@@ -46,6 +46,12 @@ def replace_window(
             load_id=context.run.run_id,
             loaded_at=datetime.now(UTC),
         )
+        revised = loads.revised_by(con, table, context.run.run_id)
+        if revised:
+            context.log.info(
+                f"{table.name}: {revised['revised_days']} days revised since last loaded, "
+                f"{revised['revised_usd']:+} USD"
+            )
         return dg.MaterializeResult(
             metadata=table_metadata(
                 con,
@@ -53,6 +59,7 @@ def replace_window(
                 written=written,
                 days=len(context.partition_keys),
                 first_day=str(start),
+                **revised,
                 **stats,
             ),
             check_results=check_results(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 SOURCE = "FALCOST_SOURCE"
@@ -27,6 +27,8 @@ DEFAULT_MAX_IN_FLIGHT = 8
 DEFAULT_SIMULATOR_SEED = 7
 # First day of the daily partitions; backfills cannot start earlier.
 HISTORY_START = date(2025, 1, 1)
+# a day loaded this long after it ended, and not revised by that load, is final
+FINAL_AFTER = timedelta(days=3)
 DAY_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 # The Dagster instance settings every falcost run needs, wherever it runs from; the repository's

@@ -10,16 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import duckdb
 import polars as pl
 
+from pipelines import settings
 from pipelines.fal.fanout import next_month
 from warehouse import MARTS, sql
 from warehouse.tables import FAL_FOCUS_CHARGES, PRICES, UNPRICED_ENDPOINTS, Table
-
-# A day re-pulled unchanged this long after it ended is final (FALCOST_FINAL_AFTER_DAYS).
-DEFAULT_FINAL_AFTER = timedelta(days=3)
 
 
 @contextmanager
@@ -95,7 +94,7 @@ def replace_days(
     end: date,
     load_id: str,
     loaded_at: datetime,
-    final_after: timedelta = DEFAULT_FINAL_AFTER,
+    final_after: timedelta = settings.FINAL_AFTER,
 ) -> int:
     """Replace the UTC days ``[start, end)`` of the dated ``table`` with ``frame``, atomically.
 
@@ -141,6 +140,19 @@ def replace_days(
             end=end - timedelta(days=1),
         )
     return frame.height
+
+
+def revised_by(con: duckdb.DuckDBPyConnection, table: Table, load_id: str) -> dict[str, Any]:
+    """What the load ``load_id`` revised in ``table`` (``meta.revisions``): the days it changed
+    and their cost change in USD; empty for a table without money."""
+    if "cost_total" not in table.columns:
+        return {}
+    [(days, delta)] = con.execute(
+        "select count(*), coalesce(sum(new_cost_total - old_cost_total), 0) from meta.revisions "
+        "where table_name = $table and load_id = $load_id",
+        {"table": table.name, "load_id": load_id},
+    ).fetchall()
+    return {"revised_days": days, "revised_usd": float(delta)}
 
 
 def _day_totals(table: Table) -> str:

@@ -20,9 +20,9 @@ from pipelines import settings
 from pipelines.cli.api import api
 from pipelines.cli.options import day_option
 from pipelines.fal import FalConfigError, FalError
+from pipelines.fal.fanout import next_month
 from pipelines.fal.redaction import RedactingFilter
 
-DEMO_DAYS = 30
 SYNC_DAYS = 7
 
 
@@ -161,12 +161,30 @@ def sync(ctx: click.Context, start: str | None, end: str | None) -> None:
     _sync(first, last, ctx.obj["debug"])
 
 
+def settled_month_start(today: date) -> date:
+    """The first day of the latest month that has closed and whose days are all final
+    (``settings.FINAL_AFTER`` after its end), so it can reconcile."""
+    month = today.replace(day=1)
+    while True:
+        month = (month - timedelta(days=1)).replace(day=1)  # the month before
+        ends = next_month(month)
+        if ends + settings.FINAL_AFTER <= today:
+            return month
+
+
 @main.command()
-@click.option("--days", default=DEMO_DAYS, show_default=True, type=click.IntRange(1, 365))
+@click.option(
+    "--days",
+    type=click.IntRange(1, 365),
+    help="Last N days (default: from the first day of the latest settled month, so the "
+    "demo shows a month reconciled with fal's invoice).",
+)
 @click.pass_context
-def demo(ctx: click.Context, days: int) -> None:
-    """Run everything on the built-in simulator over the last N days, then print the report."""
+def demo(ctx: click.Context, days: int | None) -> None:
+    """Run everything on the built-in simulator, then print the report."""
     os.environ[settings.SOURCE] = "simulator"
+    if days is None:
+        days = (_today() - settled_month_start(_today())).days
     first, last = resolve_window(None, None, default_days=days)
     _sync(first, last, ctx.obj["debug"])
     ctx.invoke(report)

@@ -17,8 +17,9 @@ from tests.assets.test_main_job import money, query
 from tests.conftest import small_config
 
 START = date(2026, 10, 25)  # the account's first day of usage: October holds 7 days of it
-FIRST, LAST = START, date(2026, 11, 2)
+FIRST, LAST = date(2026, 10, 1), date(2026, 11, 2)  # the whole of October, and November begun
 DAYS = [FIRST + timedelta(i) for i in range((LAST - FIRST).days + 1)]
+USED = [day for day in DAYS if day >= START]  # days with usage
 OCTOBER = date(2026, 10, 1)
 PRODUCTS = ("model_apis", "serverless", "compute")
 
@@ -136,7 +137,7 @@ def test_the_invoice_is_loaded_as_sent_and_the_month_reconciles_to_the_cent(ente
 def test_list_cost_is_quantity_times_the_list_price_in_force_that_day(enterprise):
     sim, path = enterprise
     nano = Decimal("0.000000001")
-    day = DAYS[2]
+    day = USED[2]
     expected: dict[str, Decimal | None] = defaultdict(Decimal)
     for item in sim.usage_items(day):
         price = sim.price_nano(item["endpoint_id"], day)
@@ -198,12 +199,12 @@ def test_a_revised_day_is_recorded_once_with_its_delta_and_later_marked_final(tm
     sim = account(enterprise=True)
     path = str(tmp_path / "w.duckdb")
     synced(sim, path)
-    day = DAYS[3]
+    day = USED[3]
     before = sum(money(i["cost_total"]) for i in sim.usage_items(day))
     rows_before = len(sim.usage_items(day))
 
     sim.revise_usage(day, 1.5)
-    synced(sim, path, job="usage_job")
+    repull = synced(sim, path, job="usage_job")
     synced(sim, path, job="usage_job")  # nothing changed: nothing more to record
 
     after = sum(money(i["cost_total"]) for i in sim.usage_items(day))
@@ -215,6 +216,11 @@ def test_a_revised_day_is_recorded_once_with_its_delta_and_later_marked_final(tm
     assert [r for r in revisions if r[0] == "raw.usage_daily"] == [
         ("raw.usage_daily", day, rows_before, len(sim.usage_items(day)), before, after)
     ]
+    [shown] = {  # the UI shows the revision on the re-pull's materialization
+        (m.metadata["revised_days"].value, m.metadata["revised_usd"].value)
+        for m in repull.asset_materializations_for_node("raw__usage_daily")
+    }
+    assert shown == (1, pytest.approx(float(after - before)))
     assert {(table, revised) for table, revised, *_ in revisions} == {
         ("raw.organization_usage_daily", day),
         ("raw.serverless_usage_daily", day),
@@ -294,3 +300,17 @@ def test_without_a_statement_the_credit_burn_reconciles_what_falcost_can_see(tmp
     assert row[3] == visible
     assert row[4] == -billed["compute"] and row[5] == "drift"
     assert datetime.now(UTC).date() > date(2026, 12, 1)  # November has closed
+
+
+def test_a_month_falcost_holds_in_part_waits_instead_of_drifting(tmp_path):
+    sim = account(enterprise=True)
+    path = str(tmp_path / "w.duckdb")
+    with serving(sim) as url:
+        assert run_job(url, path, START, LAST).success  # October from the 25th only
+
+    rows = query(
+        path,
+        "select product, status, days_loaded, days_final from marts.reconciliation "
+        "where charge_month = date '2026-10-01'",
+    )
+    assert sorted(rows) == [(product, "pending", 7, 7) for product in sorted(PRODUCTS)]

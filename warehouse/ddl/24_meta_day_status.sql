@@ -14,4 +14,4 @@ comment on column meta.day_status.day is 'UTC day';
 comment on column meta.day_status.first_loaded_at is 'First load of the day (UTC)';
 comment on column meta.day_status.last_changed_at is 'Latest load that changed the day''s rows (UTC)';
 comment on column meta.day_status.last_checked_at is 'Latest load of the day, changed or not (UTC)';
-comment on column meta.day_status.is_final is 'True once the day was re-pulled unchanged after the lookback (FALCOST_FINAL_AFTER_DAYS days after it ended): like FOCUS''s complete time sectors';
+comment on column meta.day_status.is_final is 'True once the day was loaded at least 3 days after it ended by a load that did not revise it: like FOCUS''s complete time sectors';

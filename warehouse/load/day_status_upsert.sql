@@ -1,5 +1,6 @@
 -- Every day of the window [$start, $end) was just loaded: note it, and whether it changed.
--- A day is final once re-pulled unchanged at least $final_after after it ended.
+-- A day is final once loaded at least $final_after after it ended, unless that load revised
+-- it: fal's data settles within days, and a revision shows it had not.
 insert or replace into meta.day_status
 with
     window_days as (
@@ -18,8 +19,7 @@ select
         else known.last_changed_at
     end as last_changed_at,
     $loaded_at as last_checked_at,
-    known.day is not null
-        and window_days.day not in (select day from changed)
+    window_days.day not in (select day from changed)
         and $loaded_at >= window_days.day + interval 1 day + $final_after as is_final
 from window_days
 left join meta.day_status as known

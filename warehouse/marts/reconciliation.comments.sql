@@ -6,4 +6,6 @@ comment on column marts.reconciliation.fal_total is 'fal''s own total: BilledCos
 comment on column marts.reconciliation.fal_source is 'focus_invoice (issued, final), focus_estimate (the open month), credit_burn (balance falls between snapshots; intervals with a top-up are left out), or null when fal offers nothing for the month';
 comment on column marts.reconciliation.difference is 'falcost_total - fal_total, USD (a missing side counts as 0)';
 comment on column marts.reconciliation.difference_pct is 'difference / fal_total x 100; null when fal''s total is 0 or missing';
-comment on column marts.reconciliation.status is 'match (to the cent), drift, fal_only (fal bills what falcost has no data for), falcost_only (fal''s statement has no such charge, or fal offers no statement), pending (the month is still open, or only an estimate exists)';
+comment on column marts.reconciliation.status is 'match (to the cent), drift, fal_only (fal bills what falcost has no data for), falcost_only (fal''s statement has no such charge, or fal offers no statement), pending (the month is still open, only an estimate exists, falcost has not loaded every day fal''s total covers, or a day it loaded is not final yet)';
+comment on column marts.reconciliation.days_loaded is 'Days of the month falcost has loaded (meta.day_status): fewer than the month has means falcost_total covers part of it';
+comment on column marts.reconciliation.days_final is 'Of those, days final in every table (no revision expected): the status waits (pending) until all are';

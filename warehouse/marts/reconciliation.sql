@@ -8,6 +8,22 @@ with
 
 spend as (select * from marts.spend_daily),
 
+-- a day is settled when every table holding it has it final (meta.day_status)
+loaded_days as (
+    select day, bool_and(is_final) as is_final
+    from meta.day_status
+    group by day
+),
+
+coverage as (
+    select
+        cast(date_trunc('month', day) as date) as charge_month,
+        count(*) as days_loaded,
+        count(*) filter (where is_final) as days_final
+    from loaded_days
+    group by all
+),
+
 focus as (
     select
         source,
@@ -92,6 +108,14 @@ burn_months as (
         'all' as product,
         'credit_burn' as fal_source,
         sum(burns.burn) as fal_total,
+        -- the days the burns cover, and how many of them falcost has loaded
+        sum(burns.end_day - burns.first_day) as days_covered,
+        (
+            select count(*) from loaded_days
+            join burns as covered
+                on loaded_days.day >= covered.first_day and loaded_days.day < covered.end_day
+            where date_trunc('month', covered.first_day) = burns.charge_month
+        ) as days_covered_loaded,
         (
             select sum(spend.billed_cost)
             from spend
@@ -138,15 +162,18 @@ unmatched as (
 compared as (
     select * from by_statement
     union all by name
-    select charge_month, product, falcost_total, fal_total, fal_source from burn_months
+    select
+        charge_month, product, falcost_total, fal_total, fal_source, days_covered,
+        days_covered_loaded
+    from burn_months
     union all by name
     select * from unmatched
 ),
 
 final as (
     select
-        charge_month,
-        product,
+        compared.charge_month,
+        compared.product,
         cast(falcost_total as decimal(18, 9)) as falcost_total,
         cast(fal_total as decimal(18, 9)) as fal_total,
         fal_source,
@@ -154,14 +181,24 @@ final as (
         round(100 * (coalesce(falcost_total, 0) - fal_total) / nullif(fal_total, 0), 4)
             as difference_pct,
         case
-            when charge_month + interval 1 month > current_date then 'pending'
+            when compared.charge_month + interval 1 month > current_date then 'pending'
             when fal_source = 'focus_estimate' then 'pending'
+            when coverage.days_final < coverage.days_loaded then 'pending'
+            -- falcost holds part of what fal's total covers: a backfill settles it
+            when fal_source = 'credit_burn' and days_covered_loaded < days_covered then 'pending'
+            when fal_source = 'focus_invoice'
+                and coalesce(coverage.days_loaded, 0)
+                < datediff('day', compared.charge_month, compared.charge_month + interval 1 month)
+                then 'pending'
             when fal_total is null then 'falcost_only'
             when falcost_total is null then 'fal_only'
             when abs(falcost_total - fal_total) < 0.005 then 'match'
             else 'drift'
-        end as status
+        end as status,
+        coalesce(coverage.days_loaded, 0) as days_loaded,
+        coalesce(coverage.days_final, 0) as days_final
     from compared
+    left join coverage using (charge_month)
 )
 
 select * from final
