@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import dagster as dg
+from pydantic import Field
 
 from assets.usage import day_window, replace_window
 from pipelines import fetches, frames
@@ -26,6 +27,7 @@ from warehouse import loads
 from warehouse.statements import statement_months
 from warehouse.tables import (
     API_KEYS,
+    BILLING_EVENTS,
     CREDIT_BALANCE_SNAPSHOTS,
     FAL_FOCUS_CHARGES,
     ORGANIZATION_TEAMS,
@@ -42,6 +44,7 @@ SOURCES = {
     ORGANIZATION_TEAMS.name: "GET /organization/teams",
     CREDIT_BALANCE_SNAPSHOTS.name: "GET /account/billing",
     FAL_FOCUS_CHARGES.name: "GET /account/focus",
+    BILLING_EVENTS.name: "GET /models/billing-events",
 }
 
 
@@ -290,6 +293,48 @@ def raw_fal_focus_charges(
         )
 
 
+class BillingEventsConfig(dg.Config):
+    enabled: bool = Field(
+        default=False,
+        description="load every billed request of the run's days (an account can have millions "
+        "a day); set by FALCOST_BILLING_EVENTS=1 for `falcost sync`",
+    )
+
+
+@dg.asset(
+    key=BILLING_EVENTS.asset_key,
+    partitions_def=daily_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    group_name="bill",
+    kinds={"duckdb", "polars"},
+    pool="duckdb",
+    description=(
+        "Per-request billing events (GET /models/billing-events), off unless turned on for a run "
+        "(config `enabled`, FALCOST_BILLING_EVENTS=1): the days turned on are replaced like "
+        "usage and reconciled against it; days left off keep what they hold."
+    ),
+)
+def raw_billing_events(
+    context: dg.AssetExecutionContext,
+    config: BillingEventsConfig,
+    fal: FalPlatformResource,
+    warehouse: WarehouseResource,
+) -> dg.MaterializeResult:
+    table = BILLING_EVENTS
+    if not config.enabled:
+        context.log.info(f"{table.name}: off (FALCOST_BILLING_EVENTS=1 loads them)")
+        with warehouse.get_connection() as con:
+            return dg.MaterializeResult(metadata=table_metadata(con, table.name, enabled=False))
+    start, end = day_window(context)
+    try:
+        pages, stats = _asked(fal, fetches.billing_events(start, end), context.log.info)
+    except Refused as refused:
+        return _skipped(context, warehouse, table, refused)
+    _note_access(context, warehouse, table)
+    frame = validate(frames.concat(pages, frames.billing_events_frame([])), table)
+    return replace_window(context, warehouse, table, frame, stats)
+
+
 bill_assets = [
     raw_serverless_usage_daily,
     raw_organization_usage_daily,
@@ -297,4 +342,5 @@ bill_assets = [
     raw_organization_teams,
     raw_credit_balance_snapshots,
     raw_fal_focus_charges,
+    raw_billing_events,
 ]

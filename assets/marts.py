@@ -9,6 +9,7 @@ from warehouse import loads
 from warehouse.tables import (
     ANALYTICS_DAILY,
     API_KEYS,
+    BILLING_EVENTS,
     CREDIT_BALANCE_SNAPSHOTS,
     FAL_FOCUS_CHARGES,
     INSTANCE_SNAPSHOTS,
@@ -31,7 +32,7 @@ MARTS: dict[str, tuple[list[str], str]] = {
         "cost per request and the list price in force that day.",
     ),
     "request_trends": (
-        [ANALYTICS_DAILY.path, USAGE_DAILY.path],
+        [ANALYTICS_DAILY.path, "marts/cost_per_model"],
         "Daily requests per endpoint with error rates, a 7-day average, day-over-day change "
         "and cost.",
     ),
@@ -53,13 +54,18 @@ MARTS: dict[str, tuple[list[str], str]] = {
         "billed cost and savings.",
     ),
     "cost_by_key": (
-        ["marts/spend_daily", API_KEYS.path],
+        ["marts/spend_daily", API_KEYS.path, BILLING_EVENTS.path],
         "What each API key spent per UTC day, across products.",
     ),
     "reconciliation": (
-        ["marts/spend_daily", FAL_FOCUS_CHARGES.path, CREDIT_BALANCE_SNAPSHOTS.path],
+        [
+            "marts/spend_daily",
+            FAL_FOCUS_CHARGES.path,
+            BILLING_EVENTS.path,
+            CREDIT_BALANCE_SNAPSHOTS.path,
+        ],
         "Per charge month and product: falcost's total against fal's own (FOCUS invoice, else "
-        "estimate, else the credit burn), the difference and a status.",
+        "estimate, else billing events, else the credit burn), the difference and a status.",
     ),
 }
 

@@ -87,3 +87,11 @@ def focus(months: Sequence[date], end: date) -> Fetch:
     """fal's FOCUS statement of each month (first days): the invoice, else the estimate."""
     asked = tuple(sorted(months))
     return Fetch(("focus", asked, end), lambda client: client.focus_statements(asked, end))
+
+
+def billing_events(start: date, end: date) -> Fetch:
+    """Every billed request of the UTC days ``[start, end)``, one frame per page."""
+    return Fetch(
+        ("billing_events", start, end),
+        lambda client: client.billing_events(start, end, transform=frames.billing_events_frame),
+    )

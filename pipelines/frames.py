@@ -22,6 +22,7 @@ import polars as pl
 from pipelines.fal.records import unpriced_record
 from warehouse.tables import (
     ANALYTICS_DAILY,
+    BILLING_EVENTS,
     INSTANCE_SNAPSHOTS,
     MODELS,
     ORGANIZATION_USAGE_DAILY,
@@ -130,6 +131,10 @@ def serverless_frame(records: Sequence[dict]) -> pl.DataFrame:
 
 def organization_usage_frame(records: Sequence[dict]) -> pl.DataFrame:
     return table_frame(records, ORGANIZATION_USAGE_DAILY)
+
+
+def billing_events_frame(records: Sequence[dict]) -> pl.DataFrame:
+    return table_frame(records, BILLING_EVENTS)
 
 
 def concat(frames: Sequence[pl.DataFrame], schema_of: pl.DataFrame) -> pl.DataFrame:

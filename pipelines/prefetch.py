@@ -208,39 +208,46 @@ def start_fetches(
     window: tuple[date, date] | None,
     warehouse_path: str | None,
 ) -> Started:
-    """Submit the fetches of the ``selected`` raw assets ("raw/models", …) to ``session``."""
+    """Submit the fetches of the ``selected`` raw assets ("raw/models", …) to ``session``;
+    the rest of the bill last, so it takes only the slots nothing else wants."""
     started: Started = {}
     if INSTANCE_SNAPSHOTS.path in selected:
         started["instances"] = session.submit(keyed(fetches.instances()))
     if window and USAGE_DAILY.path in selected:
         started["usage"] = session.submit(keyed(fetches.usage(*window)))
-    # the rest of the bill: small, and no other step waits on it, so it yields every slot
-    bill = [(API_KEYS, fetches.keys()), (CREDIT_BALANCE_SNAPSHOTS, fetches.credit_balance())]
-    bill += [(ORGANIZATION_TEAMS, fetches.teams())]
-    if window:
-        bill += [
-            (SERVERLESS_USAGE_DAILY, fetches.serverless_usage(*window)),
-            (ORGANIZATION_USAGE_DAILY, fetches.organization_usage(*window)),
-        ]
-    if window and FAL_FOCUS_CHARGES.path in selected:
-        bill.append(
-            (FAL_FOCUS_CHARGES, fetches.focus(focus_months(warehouse_path, *window), window[1]))
-        )
-    for table, fetch in bill:
-        if table.path in selected:
-            started[fetch.key[0]] = session.submit(keyed(fetch, later=True))
     last = catalogue_state(warehouse_path)
     analytics = window is not None and ANALYTICS_DAILY.path in selected
-    if MODELS.path not in selected:  # the steps ask for what raw.models holds now
-        if analytics and last.known:
-            started["analytics"] = session.submit(keyed(fetches.analytics(*window, last.known)))
-        return started
-    catalogue = Listing()
-    listing = started["models"] = session.submit(catalogue.work)
-    if PRICES.path in selected:
-        started["prices"] = session.submit(lambda client: _prices(client, catalogue, listing, last))
-    if analytics:
-        started["analytics"] = session.submit(
-            lambda client: _analytics(client, listing, last, window)
-        )
+    if MODELS.path in selected:
+        catalogue = Listing()
+        listing = started["models"] = session.submit(catalogue.work)
+        if PRICES.path in selected:
+            started["prices"] = session.submit(
+                lambda client: _prices(client, catalogue, listing, last)
+            )
+        if analytics:
+            started["analytics"] = session.submit(
+                lambda client: _analytics(client, listing, last, window)
+            )
+    elif analytics and last.known:  # the steps ask for what raw.models holds now
+        started["analytics"] = session.submit(keyed(fetches.analytics(*window, last.known)))
+    for fetch in bill_fetches(selected, window, warehouse_path):
+        started[fetch.key[0]] = session.submit(keyed(fetch, later=True))
     return started
+
+
+def bill_fetches(
+    selected: set[str], window: tuple[date, date] | None, warehouse_path: str | None
+) -> list[Fetch]:
+    """The rest of the bill the run will ask for: small, and no step waits on it."""
+    wanted = [(API_KEYS, fetches.keys), (CREDIT_BALANCE_SNAPSHOTS, fetches.credit_balance)]
+    wanted += [(ORGANIZATION_TEAMS, fetches.teams)]
+    if window:
+        wanted += [
+            (SERVERLESS_USAGE_DAILY, lambda: fetches.serverless_usage(*window)),
+            (ORGANIZATION_USAGE_DAILY, lambda: fetches.organization_usage(*window)),
+            (
+                FAL_FOCUS_CHARGES,
+                lambda: fetches.focus(focus_months(warehouse_path, *window), window[1]),
+            ),
+        ]
+    return [make() for table, make in wanted if table.path in selected]

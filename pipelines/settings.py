@@ -103,6 +103,18 @@ def share_setting(env: Mapping[str, str], name: str) -> float | None:
     return share
 
 
+BILLING_EVENTS = "FALCOST_BILLING_EVENTS"
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
+
+
+def flag_setting(env: Mapping[str, str], name: str) -> bool:
+    """An on/off switch (1/true/yes/on or 0/false/no/off); raises ``ValueError`` otherwise."""
+    raw = env.get(name, "").strip().lower()
+    if raw not in _TRUE + _FALSE:
+        raise ValueError(f"{name} must be 1 or 0 (on or off), got {raw!r}")
+    return raw in _TRUE
+
+
 def int_setting(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if not raw:

@@ -15,6 +15,7 @@ ASSET_KEYS = [
     "marts/spend_daily",
     "raw/analytics_daily",
     "raw/api_keys",
+    "raw/billing_events",
     "raw/credit_balance_snapshots",
     "raw/fal_focus_charges",
     "raw/instance_snapshots",

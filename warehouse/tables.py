@@ -20,6 +20,7 @@ import polars as pl
 from pipelines.schemas import (
     RawAnalyticsDaily,
     RawApiKeys,
+    RawBillingEvents,
     RawCreditBalanceSnapshots,
     RawFalFocusCharges,
     RawInstanceSnapshots,
@@ -32,7 +33,12 @@ from pipelines.schemas import (
     RawUsageDaily,
 )
 from pipelines.schemas.analytics import ANALYTICS_GRAIN
-from pipelines.schemas.bill import FOCUS_GRAIN, ORGANIZATION_GRAIN, SERVERLESS_GRAIN
+from pipelines.schemas.bill import (
+    EVENTS_GRAIN,
+    FOCUS_GRAIN,
+    ORGANIZATION_GRAIN,
+    SERVERLESS_GRAIN,
+)
 from pipelines.schemas.usage import USAGE_GRAIN
 
 if TYPE_CHECKING:
@@ -159,6 +165,9 @@ CREDIT_BALANCE_SNAPSHOTS = Table(
 FAL_FOCUS_CHARGES = Table(
     "raw.fal_focus_charges", RawFalFocusCharges, grain=tuple(FOCUS_GRAIN), exact_records=True
 )
+BILLING_EVENTS = Table(
+    "raw.billing_events", RawBillingEvents, grain=tuple(EVENTS_GRAIN), day_column="usage_date"
+)
 
 RAW_TABLES = (
     MODELS,
@@ -173,4 +182,5 @@ RAW_TABLES = (
     ORGANIZATION_TEAMS,
     CREDIT_BALANCE_SNAPSHOTS,
     FAL_FOCUS_CHARGES,
+    BILLING_EVENTS,
 )

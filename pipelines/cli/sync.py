@@ -15,6 +15,7 @@ from pipelines import settings
 from pipelines.cli.guards import settle_dagster_home
 from pipelines.orchestration.jobs import range_tags
 from pipelines.validation import ValidationFailure
+from warehouse.tables import BILLING_EVENTS
 
 PID_TAG = "falcost/pid"
 # Dagster's switch for one planned event per asset of a ranged run (see ``_run_once``).
@@ -108,11 +109,13 @@ def summarise(result: dg.ExecuteInProcessResult) -> SyncOutcome:
 
 
 def gate_config(env: Mapping[str, str] = os.environ) -> dict:
-    """Run config raising the limits of the catalogue and price gates, from the environment.
+    """Run config from the environment: the limits of the catalogue and price gates, and
+    whether billing events are loaded.
 
     ``FALCOST_MAX_CATALOG_SHRINK`` and ``FALCOST_MAX_UNPRICED_SHARE`` (a share from 0 to 1) set
     the ``raw/models`` and ``raw/prices`` run-config fields of the same meaning; the run records
-    them, so an accepted shrink stays on record. Raises ``click.UsageError`` for a bad value.
+    them, so an accepted shrink stays on record. ``FALCOST_BILLING_EVENTS=1`` turns on
+    ``raw/billing_events`` for the run's days. Raises ``click.UsageError`` for a bad value.
     """
     ops: dict = {}
     for asset, gate in GATES.items():
@@ -123,6 +126,12 @@ def gate_config(env: Mapping[str, str] = os.environ) -> dict:
         if limit is not None:
             op = dg.AssetKey.from_user_string(asset).to_python_identifier()
             ops[op] = {"config": {gate.setting: limit}}
+    try:
+        events = settings.flag_setting(env, settings.BILLING_EVENTS)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    if events:
+        ops[BILLING_EVENTS.asset_key.to_python_identifier()] = {"config": {"enabled": True}}
     return {"ops": ops} if ops else {}
 
 

@@ -20,6 +20,7 @@ from pipelines.fal.records import (
     _fail,
     _number,
     _string,
+    _structured,
     _timestamp,
     line_costs,
 )
@@ -82,6 +83,39 @@ def organization_usage_records(body: dict, where: str, dates: BucketDates) -> li
         }
         for day, item in _items(body, where, dates, "organization usage")
     ]
+
+
+def billing_event_records(body: dict, where: str) -> list[Record]:
+    """One page of ``GET /models/billing-events``: a billed request each."""
+    items = body.get("billing_events")
+    if not isinstance(items, list):
+        raise FalResponseError(f"{where}: the answer has no 'billing_events' list")
+    out = []
+    for item in items:
+        item = _object(item, where, "billing event")
+        at = _timestamp(item.get("timestamp"))
+        if at is None:
+            raise _fail(
+                where, item, "timestamp", f"is not an ISO 8601 instant ({item.get('timestamp')!r})"
+            )
+        at = at.astimezone(UTC)
+        structured = _structured(item, where)
+        out.append(
+            {
+                "usage_date": at.date(),
+                "request_id": _string(item, "request_id", where),
+                "endpoint_id": _string(item, "endpoint_id", where),
+                "event_at": at,
+                "output_units": _number(item, "output_units", where, required=False),
+                "unit_price": _number(item, "unit_price", where, required=False),
+                "percent_discount": _number(item, "percent_discount", where, required=False),
+                **line_costs(item, where),
+                "auth_method": _string(item, "auth_method", where, required=False)
+                or structured.get("detail"),
+                "api_key_id": structured.get("api_key_id"),
+            }
+        )
+    return out
 
 
 def _object(item: Any, where: str, what: str) -> dict:

@@ -32,7 +32,7 @@ T = TypeVar("T")
 MAX_IDS_PER_REQUEST = 50  # fal's documented limit for endpoint_id lists
 USAGE_EXPAND = ("time_series", "auth_method", "auth_method_structured")
 SERIES_EXPAND = ("time_series",)
-FOCUS_ESTIMATE_MAX_DAYS = 90  # fal serves estimates at most this far back (API.md §16)
+EVENTS_PAGE_SIZE = 10_000  # fal's cap on one page of billing events (API.md §8)
 ANALYTICS_EXPAND = ("time_series", *records.ANALYTICS_METRICS)
 
 _PATHS = {
@@ -49,6 +49,7 @@ _PATHS = {
         "keys": "/keys",
         "billing": "/account/billing",
         "focus": "/account/focus",
+        "billing_events": "/models/billing-events",
     },
     "lowcodeapi": {
         "models": "/v1/models",
@@ -171,6 +172,8 @@ class FalClient:
             yield body
 
     def _limit(self, collection: str) -> int:
+        if collection == "billing_events":
+            return EVENTS_PAGE_SIZE
         return self.usage_page_size if collection == "time_series" else self.model_page_size
 
     # -- catalogue ---------------------------------------------------------------------------
@@ -341,6 +344,37 @@ class FalClient:
             transform,
             small=True,
         )
+
+    async def billing_events(
+        self,
+        start: date,
+        end: date,
+        *,
+        transform: Callable[[list[records.Record]], T] = lambda page: page,
+    ) -> list[T]:
+        """Every billed request of the UTC days ``[start, end)``, 10,000 to a page, windows of
+        at most 90 days (the API's cap) fetched in parallel."""
+        path = self._path("billing_events")
+        results: list[T] = []
+
+        async def window(lo: date, hi: date) -> None:
+            what = f"billing events {lo}..{hi - timedelta(days=1)}"
+            params: QueryParams = [("start", lo.isoformat()), ("end", hi.isoformat())]
+            params += [("expand", "auth_method"), ("expand", "auth_method_structured")]
+            pages = self._pages(path, params, collection="billing_events", what=what)
+            count = 0
+            async for number, body in _numbered(pages):
+                page = bill_records.billing_event_records(
+                    body, f"GET {path} ({what} page {number})"
+                )
+                count += len(page)
+                results.append(transform(page))
+            tally.done(f"{what}: {count} events")
+
+        windows = self._windows(start, end, streams=1)
+        tally = Tally(len(windows), self.progress)
+        await run_all(window(lo, hi) for lo, hi in windows)
+        return results
 
     async def _series(
         self,

@@ -9,6 +9,7 @@ import dagster as dg
 from warehouse.tables import (
     ANALYTICS_DAILY,
     API_KEYS,
+    BILLING_EVENTS,
     CREDIT_BALANCE_SNAPSHOTS,
     FAL_FOCUS_CHARGES,
     INSTANCE_SNAPSHOTS,
@@ -38,6 +39,7 @@ usage_job = dg.define_asset_job(
         API_KEYS.asset_key,
         ORGANIZATION_TEAMS.asset_key,
         CREDIT_BALANCE_SNAPSHOTS.asset_key,
+        BILLING_EVENTS.asset_key,
     )
     | dg.AssetSelection.groups("marts") - dg.AssetSelection.assets(["marts", "instance_status"]),
     description="Every cost stream for a day range, a credit snapshot, then the money marts.",

@@ -7,6 +7,7 @@ dtypes from it, and ``tests/test_tables.py`` holds the DDL to it.
 from pipelines.schemas.analytics import RawAnalyticsDaily
 from pipelines.schemas.bill import (
     RawApiKeys,
+    RawBillingEvents,
     RawCreditBalanceSnapshots,
     RawFalFocusCharges,
     RawOrganizationTeams,
@@ -22,6 +23,7 @@ from pipelines.schemas.usage import RawUsageDaily
 __all__ = [
     "RawAnalyticsDaily",
     "RawApiKeys",
+    "RawBillingEvents",
     "RawCreditBalanceSnapshots",
     "RawFalFocusCharges",
     "RawOrganizationTeams",

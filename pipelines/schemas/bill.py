@@ -30,6 +30,7 @@ ORGANIZATION_GRAIN = [
     "percent_discount",
 ]
 FOCUS_GRAIN = ["source", "charge_month", "line_number"]
+EVENTS_GRAIN = ["usage_date", "request_id"]
 PRODUCTS = ["model_apis", "serverless", "compute"]
 
 
@@ -160,3 +161,29 @@ class RawFalFocusCharges(pa.DataFrameModel):
     class Config:
         strict = True
         unique = FOCUS_GRAIN
+
+
+class RawBillingEvents(pa.DataFrameModel):
+    """One billed request (``GET /models/billing-events``), for the days they are loaded."""
+
+    usage_date: dt.date
+    request_id: str = pa.Field(str_length={"min_value": 1})
+    endpoint_id: str = pa.Field(str_length={"min_value": 1})
+    event_at: Instant
+    output_units: Money = pa.Field(nullable=True, ge=0)
+    unit_price: Money = pa.Field(nullable=True, ge=0)
+    percent_discount: Money = pa.Field(nullable=True, ge=0, le=100)
+    cost_subtotal: Money = pa.Field(ge=0)
+    cost_discount: Money = pa.Field(ge=0)
+    cost_total: Money = pa.Field(ge=0)
+    currency: str = pa.Field(str_length={"min_value": 3, "max_value": 3})
+    auth_method: str = pa.Field(nullable=True)
+    api_key_id: str = pa.Field(nullable=True)
+
+    class Config:
+        strict = True
+        unique = EVENTS_GRAIN
+
+    @pa.dataframe_check(error="cost_total = cost_subtotal - cost_discount")
+    def cost_arithmetic(cls, data: pa.PolarsData) -> pl.LazyFrame:
+        return cost_arithmetic_holds(data)

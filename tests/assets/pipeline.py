@@ -42,15 +42,24 @@ def run_job(
     dialect: str = "fal",
     instance: dg.DagsterInstance | None = None,
     secret: str | None = None,
+    run_config: dict | None = None,
 ) -> dg.ExecuteInProcessResult:
     defs = build_definitions(resources(url, warehouse_path, dialect, secret))
     if instance is None:
         with dg.DagsterInstance.ephemeral() as ephemeral:
             return run_job(
-                url, warehouse_path, first, last, job=job, dialect=dialect, instance=ephemeral
+                url,
+                warehouse_path,
+                first,
+                last,
+                job=job,
+                dialect=dialect,
+                instance=ephemeral,
+                run_config=run_config,
             )
     return defs.resolve_job_def(job).execute_in_process(
         tags=range_tags(first.isoformat(), last.isoformat()),
         instance=instance,
+        run_config=run_config,
         raise_on_error=False,
     )

@@ -28,9 +28,17 @@ def account(**overrides) -> Simulation:
     return Simulation(small_config(usage_start=START, **overrides))
 
 
-def synced(sim: Simulation, path: str, *, job: str = "main_job") -> dg.ExecuteInProcessResult:
+def synced(
+    sim: Simulation,
+    path: str,
+    *,
+    job: str = "main_job",
+    first: date = FIRST,
+    last: date = LAST,
+    run_config: dict | None = None,
+) -> dg.ExecuteInProcessResult:
     with serving(sim) as url:
-        result = run_job(url, path, FIRST, LAST, job=job)
+        result = run_job(url, path, first, last, job=job, run_config=run_config)
     assert result.success
     return result
 
@@ -198,14 +206,14 @@ def test_a_drifting_invoice_is_caught_with_the_exact_amount(tmp_path):
 def test_a_revised_day_is_recorded_once_with_its_delta_and_later_marked_final(tmp_path):
     sim = account(enterprise=True)
     path = str(tmp_path / "w.duckdb")
-    synced(sim, path)
+    synced(sim, path, first=START)
     day = USED[3]
     before = sum(money(i["cost_total"]) for i in sim.usage_items(day))
     rows_before = len(sim.usage_items(day))
 
     sim.revise_usage(day, 1.5)
-    repull = synced(sim, path, job="usage_job")
-    synced(sim, path, job="usage_job")  # nothing changed: nothing more to record
+    repull = synced(sim, path, job="usage_job", first=START)
+    synced(sim, path, job="usage_job", first=START)  # nothing changed: nothing more to record
 
     after = sum(money(i["cost_total"]) for i in sim.usage_items(day))
     revisions = query(
@@ -228,7 +236,7 @@ def test_a_revised_day_is_recorded_once_with_its_delta_and_later_marked_final(tm
     }
     # every day was re-pulled unchanged by the last run, long after it ended: final
     status = query(path, "select day, bool_and(is_final) from meta.day_status group by day")
-    assert dict(status) == dict.fromkeys(DAYS, True)
+    assert dict(status) == dict.fromkeys(USED, True)
     changed = query(
         path,
         "select day from meta.day_status where last_changed_at > first_loaded_at group by day",
@@ -280,11 +288,11 @@ def test_without_a_statement_the_credit_burn_reconciles_what_falcost_can_see(tmp
     balances = []
     for today in read_on:
         sim.set_today(today)
-        synced(sim, path)  # reads the balance; the days it bills are loaded by the last sync
+        yesterday = today - timedelta(days=1)
+        synced(sim, path, first=yesterday, last=yesterday)  # each reads the balance
         balances.append(sim.credit_balance())
-    sim.set_today(read_on[-1])
-    with serving(sim) as url:
-        assert run_job(url, path, read_on[0], read_on[-1] - timedelta(days=1)).success
+    # the days the reads cover
+    synced(sim, path, job="usage_job", first=read_on[0], last=read_on[-1] - timedelta(days=1))
     snapshot_days = query(path, "select count(*) from raw.credit_balance_snapshots")
     assert snapshot_days[0][0] >= 3
 
@@ -314,3 +322,52 @@ def test_a_month_falcost_holds_in_part_waits_instead_of_drifting(tmp_path):
         "where charge_month = date '2026-10-01'",
     )
     assert sorted(rows) == [(product, "pending", 7, 7) for product in sorted(PRODUCTS)]
+
+
+def test_billing_events_turned_on_load_exactly_and_reconcile_the_days_they_cover(tmp_path):
+    sim = account()  # no FOCUS statement: the events are fal's best total
+    path = str(tmp_path / "w.duckdb")
+    days = USED[1:3]
+    events_on = {"ops": {"raw__billing_events": {"config": {"enabled": True}}}}
+    with serving(sim) as url:
+        assert run_job(url, path, START, LAST).success  # events off: none loaded
+        assert query(path, "select count(*) from raw.billing_events") == [(0,)]
+        assert run_job(url, path, days[0], days[-1], run_config=events_on).success
+
+    billed: dict[tuple, Decimal] = defaultdict(Decimal)
+    for day in days:
+        for item in sim.usage_items(day):
+            billed[(day, item["endpoint_id"])] += money(item["cost_total"])
+    loaded = query(
+        path,
+        "select usage_date, endpoint_id, sum(cost_total), count(*), count(distinct request_id) "
+        "from raw.billing_events group by all",
+    )
+    assert {(d, e): c for d, e, c, _, _ in loaded} == billed
+    assert all(n == distinct for *_, n, distinct in loaded)
+    [row] = query(
+        path,
+        "select product, fal_source, fal_total, falcost_total, status from marts.reconciliation "
+        "where charge_month = date '2026-10-01'",
+    )
+    assert row == (
+        "model_apis",
+        "billing_events",
+        sum(billed.values()),
+        sum(billed.values()),
+        "match",
+    )
+    per_key = query(
+        path,
+        "select key_label, sum(request_count) from marts.cost_by_key "
+        f"where usage_date in ('{days[0]}', '{days[1]}') and key_label <> 'unknown' group by all",
+    )
+    counted = query(
+        path,
+        "select coalesce(k.alias, e.auth_method), count(*) from raw.billing_events e "
+        "left join raw.api_keys k on k.key_id = e.api_key_id group by all",
+    )
+    assert sorted(per_key) == sorted(counted)
+    assert query(
+        path, f"select count(request_count) from marts.cost_by_key where usage_date = '{USED[0]}'"
+    ) == [(0,)]

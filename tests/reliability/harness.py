@@ -46,6 +46,7 @@ TABLES = (
     "raw.organization_teams",
     "raw.credit_balance_snapshots",
     "raw.fal_focus_charges",
+    "raw.billing_events",
     "meta.loads",
     "meta.revisions",
     "meta.day_status",

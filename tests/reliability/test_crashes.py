@@ -125,9 +125,9 @@ def test_the_next_falcost_sync_after_a_kill_completes(revised, killed):
     state = killed["then-sync-again"]
 
     try:
-        after = falcost(*sync_args(), env=state.env, timeout=10)
+        after = falcost(*sync_args(), env=state.env, timeout=90)
     except subprocess.TimeoutExpired:
-        pytest.fail("the next falcost sync did not finish in 10 s (alone it takes about 5 s)")
+        pytest.fail("the next falcost sync did not finish in 90 s (alone: about 6 s); it hangs")
 
     assert after.returncode == 0, after.stderr
     assert "as failed and freed its slots" in after.stderr  # the dead run's pool claim

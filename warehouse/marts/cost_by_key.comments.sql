@@ -6,5 +6,5 @@ comment on column marts.cost_by_key.key_id is 'Key id from raw.api_keys; null wh
 comment on column marts.cost_by_key.key_created_at is 'When the key was created (UTC)';
 comment on column marts.cost_by_key.billed_cost is 'Amount charged';
 comment on column marts.cost_by_key.list_cost is 'Cost at list price (see marts.spend_daily.list_cost); null when part of it has no list price';
-comment on column marts.cost_by_key.request_count is 'Requests billed to the key; null (needs request-grain billing events, not loaded)';
+comment on column marts.cost_by_key.request_count is 'Requests billed to the key (raw.billing_events); null on days billing events were not loaded for';
 comment on column marts.cost_by_key.currency is 'ISO 4217 currency code';

@@ -1,9 +1,11 @@
 -- grain: one row per charge_month and product
--- upstream: marts.spend_daily, raw.fal_focus_charges, raw.credit_balance_snapshots
+-- upstream: marts.spend_daily, raw.fal_focus_charges, raw.billing_events,
+--           raw.credit_balance_snapshots, meta.day_status
 -- fal's side is the best independent total this account has: the FOCUS invoice, else the
--- FOCUS estimate, else the credit burn (product 'all': how far the prepaid balance fell
--- between snapshots whose days lie in one month; a rise is a top-up and its interval is left
--- out on both sides).
+-- FOCUS estimate, else the billing events loaded (model APIs, over the days they were loaded
+-- for), else the credit burn (product 'all': how far the prepaid balance fell between
+-- snapshots whose days lie in one month; a rise is a top-up and its interval is left out on
+-- both sides).
 with
 
 spend as (select * from marts.spend_daily),
@@ -76,6 +78,35 @@ statements as (
     group by all
 ),
 
+-- the days billing events were loaded for (a day may have none), and what they billed
+event_days as (
+    select day
+    from meta.day_status
+    where table_name = 'raw.billing_events'
+),
+
+event_months as (
+    select
+        cast(date_trunc('month', event_days.day) as date) as charge_month,
+        'model_apis' as product,
+        'billing_events' as fal_source,
+        (
+            select coalesce(sum(events.cost_total), 0) from raw.billing_events as events
+            where date_trunc('month', events.usage_date) = date_trunc('month', event_days.day)
+        ) as fal_total,
+        (
+            select coalesce(sum(spend.billed_cost), 0) from spend
+            join event_days as loaded on loaded.day = spend.usage_date
+            where spend.product = 'model_apis'
+                and date_trunc('month', spend.usage_date) = date_trunc('month', event_days.day)
+        ) as falcost_total
+    from event_days
+    where cast(date_trunc('month', event_days.day) as date) not in (
+        select charge_month from statement_months
+    )
+    group by all
+),
+
 snapshots as (
     select
         snapshot_at,
@@ -125,6 +156,7 @@ burn_months as (
         ) as falcost_total
     from burns
     where cast(burns.charge_month as date) not in (select charge_month from statement_months)
+        and cast(burns.charge_month as date) not in (select charge_month from event_months)
     group by burns.charge_month
 ),
 
@@ -156,11 +188,14 @@ unmatched as (
     select charge_month, product, falcost_total, null as fal_total, null as fal_source
     from falcost
     where charge_month not in (select charge_month from statement_months)
+        and charge_month not in (select charge_month from event_months)
         and charge_month not in (select charge_month from burn_months)
 ),
 
 compared as (
     select * from by_statement
+    union all by name
+    select charge_month, product, falcost_total, fal_total, fal_source from event_months
     union all by name
     select
         charge_month, product, falcost_total, fal_total, fal_source, days_covered,

@@ -10,3 +10,4 @@ comment on column marts.request_trends.user_error_rate is 'user_error_count / re
 comment on column marts.request_trends.requests_7d_avg is 'Requests per day over the 7 calendar days ending that day (missing days count as 0)';
 comment on column marts.request_trends.request_count_change is 'request_count minus the previous day''s (0 when absent); null on the first loaded day';
 comment on column marts.request_trends.cost_total is 'Amount charged that day for the endpoint (raw.usage_daily)';
+comment on column marts.request_trends.list_cost is 'The same usage at list price (marts.cost_per_model.list_cost): 0 without usage, null without a list price';

@@ -1,18 +1,12 @@
 -- grain: one row per metric_date and endpoint_id
--- upstream: raw.analytics_daily, raw.usage_daily
+-- upstream: raw.analytics_daily, marts.cost_per_model
 with
 
 analytics as (select * from raw.analytics_daily),
 
-usage as (select * from raw.usage_daily),
-
 history_start as (select min(metric_date) as first_date from analytics),
 
-daily_cost as (
-    select usage_date, endpoint_id, sum(cost_total) as cost_total
-    from usage
-    group by usage_date, endpoint_id
-),
+daily_cost as (select usage_date, endpoint_id, cost_total, list_cost from marts.cost_per_model),
 
 final as (
     select
@@ -36,7 +30,11 @@ final as (
             when today.metric_date > history_start.first_date
                 then today.request_count - coalesce(yesterday.request_count, 0)
         end as request_count_change,
-        cast(coalesce(daily_cost.cost_total, 0) as decimal(18, 9)) as cost_total
+        cast(coalesce(daily_cost.cost_total, 0) as decimal(18, 9)) as cost_total,
+        case
+            when daily_cost.usage_date is null then cast(0 as decimal(18, 9))
+            else daily_cost.list_cost
+        end as list_cost
     from analytics as today
     cross join history_start
     left join analytics as yesterday
