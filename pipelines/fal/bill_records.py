@@ -154,13 +154,18 @@ def credit_record(body: Any, where: str, snapshot_at: datetime) -> Record:
     if not isinstance(credits, dict):
         raise FalResponseError(f"{where}: the answer has no 'credits' object")
     balance = credits.get("current_balance")
-    if type(balance) not in (int, float):
+    if type(balance) not in (int, float, str):
         raise _fail(where, credits, "credits.current_balance", f"is not a number ({balance!r})")
     return {
         "snapshot_at": snapshot_at,
         "username": _string(body, "username", where, required=False),
-        # a JSON number is a binary float: its shortest repr is what was sent
-        "current_balance": _exact(repr(balance), where, "credits.current_balance"),
+        # a JSON number is a binary float: its shortest repr is what was sent (a decimal
+        # string, which some servers send for money, is read as written)
+        "current_balance": _exact(
+            balance if isinstance(balance, str) else repr(balance),
+            where,
+            "credits.current_balance",
+        ),
         "currency": _string(credits, "currency", where, required=False) or "USD",
     }
 

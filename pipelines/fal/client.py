@@ -156,8 +156,9 @@ class FalClient:
         """Every page of a list; the proxy's catalogue and instance lists page by offset."""
         if self._lowcode() and collection in ("models", "instances"):
             scheme, limit = "offset", self.model_page_size
-        else:  # fal documents no limit on pricing: its batches of ids are the pages
-            scheme, limit = "cursor", None if collection == "prices" else self._limit(collection)
+        else:  # fal documents no limit for prices (its id batches are the pages), keys or teams
+            unbounded = collection in ("prices", "keys", "teams")
+            scheme, limit = "cursor", None if unbounded else self._limit(collection)
         async for body in pages(
             self.session,
             path,
@@ -477,7 +478,8 @@ class FalClient:
     async def focus_invoice(self, charge_month: date) -> list[records.Record] | None:
         """fal's FOCUS invoice lines for the charges of ``charge_month`` (its first day).
 
-        ``None`` while the invoice is not issued (fal answers 404 until the month has closed).
+        ``None`` while the invoice is not issued: fal answers 404 until the month has closed (a
+        400 for a month it cannot invoice, or an invoice without a line, is read the same way).
         """
         path = self._path("focus")
         month = f"{charge_month:%Y-%m}"
@@ -486,12 +488,15 @@ class FalClient:
             answer = await self.session.request(
                 "GET", path, params=params, what=f"invoice {month}", text=True
             )
-        except FalNotFoundError:
-            return None
+        except FalStatusError as exc:
+            if exc.status_code in (400, 404):
+                return None
+            raise
         where = f"GET {path} (invoice {month})"
-        return bill_records.focus_records(
+        lines = bill_records.focus_records(
             answer.body, where, source="invoice", charge_month=charge_month
         )
+        return lines or None
 
     async def focus_statements(self, months: Sequence[date], end: date) -> list[Statement]:
         """For each month (its first day): its FOCUS invoice once issued, else its estimate
