@@ -23,7 +23,6 @@ from pipelines import fetches
 from pipelines.fal import FalClient, PricingResult
 from pipelines.fal.background import BackgroundSession
 from pipelines.fal.client import MAX_IDS_PER_REQUEST
-from pipelines.fal.slots import deferred
 from pipelines.fetches import Fetch
 from warehouse.connection import connect
 from warehouse.statements import months_of, statement_months
@@ -46,13 +45,8 @@ PARTITION = "dagster/partition"
 Started = dict[str, Future]  # fetch kind -> Future[(key, result)] with the request counts
 
 
-def keyed(fetch: Fetch, *, later: bool = False):
-    """``fetch`` as work that returns its key too; ``later``: after every other request."""
-
+def keyed(fetch: Fetch):
     async def work(client: FalClient) -> tuple[Hashable, Any]:
-        if later:
-            with deferred():
-                return fetch.key, await fetch.work(client)
         return fetch.key, await fetch.work(client)
 
     return work
@@ -209,7 +203,8 @@ def start_fetches(
     warehouse_path: str | None,
 ) -> Started:
     """Submit the fetches of the ``selected`` raw assets ("raw/models", …) to ``session``;
-    the rest of the bill last, so it takes only the slots nothing else wants."""
+    the rest of the bill last: a few requests, queued behind the catalogue, usage and
+    analytics, and answered long before the steps that load those."""
     started: Started = {}
     if INSTANCE_SNAPSHOTS.path in selected:
         started["instances"] = session.submit(keyed(fetches.instances()))
@@ -231,7 +226,7 @@ def start_fetches(
     elif analytics and last.known:  # the steps ask for what raw.models holds now
         started["analytics"] = session.submit(keyed(fetches.analytics(*window, last.known)))
     for fetch in bill_fetches(selected, window, warehouse_path):
-        started[fetch.key[0]] = session.submit(keyed(fetch, later=True))
+        started[fetch.key[0]] = session.submit(keyed(fetch))
     return started
 
 

@@ -326,6 +326,7 @@ class FalClient:
             SERIES_EXPAND,
             bill_records.serverless_records,
             transform,
+            small=True,
         )
 
     async def organization_usage(

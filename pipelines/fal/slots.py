@@ -3,9 +3,7 @@
 A run's catalogue is one cursor: each page waits for the one before, and prices and analytics
 wait for the last. If its pages queued behind a hundred pricing and usage requests for a free
 slot, that chain, not the network, would set the run's length. ``urgent()`` marks the requests
-made inside it (and in the tasks it starts) to take the next free slot first; ``deferred()``
-marks requests nothing else waits on (the rest of the bill) to take a slot only when no other
-request wants one.
+made inside it (and in the tasks it starts) to take the next free slot first.
 """
 
 from __future__ import annotations
@@ -17,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 
-URGENT, NORMAL, DEFERRED = 0, 1, 2
+URGENT, NORMAL = 0, 1
 _PRIORITY: ContextVar[int] = ContextVar("falcost_request_priority", default=NORMAL)
 
 
@@ -32,10 +30,6 @@ def _priority(level: int) -> Iterator[None]:
 
 def urgent():
     return _priority(URGENT)
-
-
-def deferred():
-    return _priority(DEFERRED)
 
 
 class Slots:

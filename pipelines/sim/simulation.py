@@ -33,6 +33,7 @@ from .traffic import DayRecord, Profile, build_profiles, choose_used, generate_d
 
 LATE_FRACTIONS = (0.80, 0.95, 0.99)  # share of the final volume seen 1, 2, 3 days later
 TODAY_FRACTION = 0.5
+CREDIT_HISTORY = timedelta(days=60)  # how far before the first today the balance is followed
 _EARLIEST = date.min.toordinal()
 
 
@@ -73,6 +74,10 @@ class Simulation:
         self.injector = FaultInjector(cfg.faults, cfg.seed)
         self.lock = threading.RLock()
         self._clock: datetime | None = None
+        # the prepaid balance's history starts at most CREDIT_HISTORY before the first today,
+        # and stays put when the clock moves: a balance costs weeks of charges, not years
+        first_today = cfg.today or datetime.now(UTC).date()
+        self.credit_start = max(cfg.usage_start, first_today - CREDIT_HISTORY)
         self._revisions: dict[int, float] = {}
         self._price_version = 0
         self._revision_version = 0
@@ -394,8 +399,8 @@ class Simulation:
         since the previous one as first billed (revisions aside), rounded up to 10,000 USD."""
 
         def make() -> list[tuple[date, Decimal]]:
-            cfg, out, since = self.config, [], self.config.usage_start
-            for day in bill.topup_days(cfg.seed, cfg.usage_start, self.today):
+            out, since = [], self.credit_start
+            for day in bill.topup_days(self.config.seed, self.credit_start, self.today):
                 spent = sum(sum(self._charges_nano(since + timedelta(days=n), revised=False))
                             for n in range((day - since).days))  # fmt: skip
                 out.append((day, bill.topup_amount(spent)))
@@ -405,14 +410,15 @@ class Simulation:
         return list(self.memo(("topups", self.state_key()), make))
 
     def initial_credit(self) -> Decimal:
-        """The credit the account started with, on ``usage_start``."""
+        """The credit the account held on ``credit_start``, when its balance history begins."""
         return bill.initial_credit(self.config.seed)
 
     def credit_balance(self) -> Decimal:
-        """Initial credit + top-ups so far - final charges of every day before today."""
+        """Initial credit + top-ups so far - final charges of every day from ``credit_start``
+        to before today."""
 
         def make() -> Decimal:
-            day, charged = self.config.usage_start, 0
+            day, charged = self.credit_start, 0
             while day < self.today:
                 charged += sum(self._charges_nano(day))
                 day += timedelta(days=1)

@@ -188,10 +188,7 @@ def test_account_billing_answers_the_balance_only_with_expand_credits(client):
 
 def test_balance_is_initial_credit_plus_topups_minus_final_charges(client):
     sim = client.sim
-    days = [
-        sim.config.usage_start + timedelta(days=n)
-        for n in range((TODAY - sim.config.usage_start).days)
-    ]
+    days = [sim.credit_start + timedelta(days=n) for n in range((TODAY - sim.credit_start).days)]
     charged = sum(sum(sim.day_charges(d).values()) for d in days)
     topups = sim.topups()
 
@@ -206,10 +203,13 @@ def test_balance_is_initial_credit_plus_topups_minus_final_charges(client):
 
 
 def test_balance_moves_with_the_clock(make_client):
-    early, later = make_client(today=date(2026, 3, 1)), make_client()
+    sim = make_client().sim
+    later = (sim.credit_balance(), len(sim.topups()))
+    sim.set_today(TODAY - timedelta(days=25))
 
-    assert early.sim.credit_balance() != later.sim.credit_balance()
-    assert len(early.sim.topups()) < len(later.sim.topups())
+    assert sim.credit_balance() != later[0]
+    assert len(sim.topups()) < later[1]
+    assert sim.credit_start == max(sim.config.usage_start, TODAY - timedelta(days=60))
 
 
 # -- /organization/* ----------------------------------------------------------------------------
