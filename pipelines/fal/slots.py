@@ -20,16 +20,12 @@ _PRIORITY: ContextVar[int] = ContextVar("falcost_request_priority", default=NORM
 
 
 @contextmanager
-def _priority(level: int) -> Iterator[None]:
-    token = _PRIORITY.set(level)
+def urgent() -> Iterator[None]:
+    token = _PRIORITY.set(URGENT)
     try:
         yield
     finally:
         _PRIORITY.reset(token)
-
-
-def urgent():
-    return _priority(URGENT)
 
 
 class Slots:
