@@ -1,4 +1,5 @@
-"""SQL marts, one asset per ``warehouse/marts/<name>.sql``; dependencies are declared here."""
+"""SQL marts, one asset per ``warehouse/marts/<name>.sql`` (all built in one step); dependencies
+are declared here."""
 
 import dagster as dg
 
@@ -70,28 +71,37 @@ MARTS: dict[str, tuple[list[str], str]] = {
 }
 
 
-def _mart_asset(name: str, deps: list[str], description: str) -> dg.AssetsDefinition:
-    @dg.asset(
-        key=["marts", name],
-        check_specs=check_specs(f"marts/{name}"),
+def _spec(name: str, deps: list[str], description: str) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        ["marts", name],
         deps=[dg.AssetKey.from_user_string(dep) for dep in deps],
+        description=description,
         group_name="marts",
         kinds={"duckdb", "sql"},
-        pool="duckdb",
-        description=description,
     )
-    def mart(
-        context: dg.AssetExecutionContext, warehouse: WarehouseResource
-    ) -> dg.MaterializeResult:
-        with warehouse.get_connection() as con:
+
+
+@dg.multi_asset(
+    name="marts",
+    specs=[_spec(name, deps, description) for name, (deps, description) in MARTS.items()],
+    check_specs=[spec for name in MARTS for spec in check_specs(f"marts/{name}")],
+    can_subset=True,
+    pool="duckdb",
+    description="Every selected mart, rebuilt in dependency order on one connection.",
+)
+def marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """One step for all marts: a step per mart cost a connection and Dagster's events each,
+    more than the SQL itself. Each mart is still its own transaction and materialization."""
+    selected = context.selected_asset_keys
+    with warehouse.get_connection() as con:
+        for name in MARTS:
+            key = dg.AssetKey(["marts", name])
+            if key not in selected:
+                continue
             rows = loads.build_mart(con, name)
             context.log.info(f"marts.{name}: {rows} rows")
-            return dg.MaterializeResult(
+            yield dg.MaterializeResult(
+                asset_key=key,
                 metadata=table_metadata(con, f"marts.{name}", written=rows, preview=True),
                 check_results=check_results(con, f"marts/{name}"),
             )
-
-    return mart
-
-
-mart_assets = [_mart_asset(name, deps, description) for name, (deps, description) in MARTS.items()]

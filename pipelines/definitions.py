@@ -9,7 +9,7 @@ import dagster as dg
 
 from assets import catalog, instances, usage
 from assets.bill import bill_assets
-from assets.marts import mart_assets
+from assets.marts import marts
 from pipelines.orchestration.jobs import jobs, schedules
 from pipelines.orchestration.progress import progress_logger
 from pipelines.orchestration.resources import from_environment
@@ -21,7 +21,7 @@ ASSETS = [
     usage.raw_analytics_daily,
     instances.raw_instance_snapshots,
     *bill_assets,
-    *mart_assets,
+    marts,
 ]
 
 
