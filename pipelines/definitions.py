@@ -13,6 +13,7 @@ from assets.marts import marts
 from pipelines.orchestration.jobs import jobs, schedules
 from pipelines.orchestration.progress import progress_logger
 from pipelines.orchestration.resources import from_environment
+from pipelines.orchestration.storage import relax_sqlite_commits
 
 ASSETS = [
     catalog.raw_models,
@@ -39,4 +40,5 @@ def build_definitions(resources: Mapping[str, Any]) -> dg.Definitions:
     )
 
 
+relax_sqlite_commits()  # for the run history of every process that loads this code location
 defs = build_definitions(from_environment())

@@ -10,13 +10,13 @@ different range) fetches anew: a prefetch can save time, never change an answer.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-import dagster as dg
 import duckdb
 
 from pipelines import fetches
@@ -42,6 +42,23 @@ from warehouse.tables import (
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 PARTITION = "dagster/partition"
+# The tables whose fetches a run starts here (billing events are off unless asked, so not these).
+PREFETCHED = frozenset(
+    table.path
+    for table in (
+        MODELS,
+        PRICES,
+        INSTANCE_SNAPSHOTS,
+        USAGE_DAILY,
+        ANALYTICS_DAILY,
+        SERVERLESS_USAGE_DAILY,
+        ORGANIZATION_USAGE_DAILY,
+        API_KEYS,
+        ORGANIZATION_TEAMS,
+        CREDIT_BALANCE_SNAPSHOTS,
+        FAL_FOCUS_CHARGES,
+    )
+)
 Started = dict[str, Future]  # fetch kind -> Future[(key, result)] with the request counts
 
 
@@ -62,23 +79,6 @@ def run_window(tags: Mapping[str, str]) -> tuple[date, date] | None:
         return date.fromisoformat(first), date.fromisoformat(last) + timedelta(days=1)
     except ValueError:
         return None
-
-
-def run_assets(run: dg.DagsterRun, instance: dg.DagsterInstance | None) -> set[str]:
-    """The asset keys ("raw/models", …) a run materializes: its selection, else its plan's."""
-    if run.asset_selection:
-        return {key.to_user_string() for key in run.asset_selection}
-    if instance is None or run.execution_plan_snapshot_id is None:
-        return set()
-    plan = instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id)
-    wanted = set(plan.step_keys_to_execute or ())
-    return {
-        output.properties.asset_key.to_user_string()
-        for step in plan.steps
-        if not wanted or step.key in wanted
-        for output in step.outputs
-        if output.properties and output.properties.asset_key
-    }
 
 
 @dataclass(frozen=True)
@@ -246,3 +246,69 @@ def bill_fetches(
             ),
         ]
     return [make() for table, make in wanted if table.path in selected]
+
+
+@dataclass
+class EarlyStart:
+    """Fetches started before the run exists, waiting for it: the caller of ``adopt`` owns them."""
+
+    session: BackgroundSession
+    started: Started
+    window: tuple[date, date]
+    warehouse_path: str | None
+
+
+_early: EarlyStart | None = None
+
+
+@contextmanager
+def started_early(
+    client: FalClient, window: tuple[date, date], warehouse_path: str | None
+) -> Iterator[None]:
+    """Check the key on a new session, then start every fetch of ``main_job`` over ``window``
+    on it, for the run started inside this block to adopt; close the session if none did.
+
+    Raises the access check's ``FalError`` before anything else is asked.
+    """
+    session = BackgroundSession(client).__enter__()
+    handed = False
+    try:
+        session.submit(lambda api: api.check_access()).result()
+        start_early(session, window, warehouse_path)
+        handed = True
+        yield
+    finally:
+        if not handed or abandon() is not None:
+            session.__exit__(None, None, None)
+
+
+def start_early(
+    session: BackgroundSession, window: tuple[date, date], warehouse_path: str | None
+) -> None:
+    """Start on ``session`` every fetch ``main_job`` over ``window`` makes (``PREFETCHED``),
+    for the run to ``adopt``; ``session`` stays the caller's until then (see ``abandon``)."""
+    global _early
+    started = start_fetches(session, set(PREFETCHED), window, warehouse_path)
+    _early = EarlyStart(session, started, window, warehouse_path)
+
+
+def adopt(
+    selected: set[str], window: tuple[date, date] | None, warehouse_path: str | None
+) -> EarlyStart | None:
+    """The fetches started early for exactly this run (its window, its warehouse, every table
+    of ``PREFETCHED`` among its assets), now the caller's to close; else ``None``."""
+    global _early
+    early = _early
+    if early is None or (early.window, early.warehouse_path) != (window, warehouse_path):
+        return None
+    if not PREFETCHED.issubset(selected):
+        return None
+    _early = None
+    return early
+
+
+def abandon() -> EarlyStart | None:
+    """The early fetches no run adopted (the run failed before its resources), to be closed."""
+    global _early
+    early, _early = _early, None
+    return early

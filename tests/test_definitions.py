@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from pipelines.definitions import defs
 
@@ -98,3 +99,20 @@ def test_the_daily_schedule_pulls_yesterday_and_re_pulls_the_three_days_before()
     assert request.tags["dagster/asset_partition_range_start"] == "2026-03-06"
     assert request.tags["dagster/asset_partition_range_end"] == "2026-03-09"
     assert request.run_key == "usage-2026-03-09"
+
+
+def test_the_run_history_commits_without_waiting_on_the_disk(tmp_path):
+    """``pipelines.orchestration.storage``: once the code location is loaded, Dagster's own
+    SQLite files are written with ``synchronous = NORMAL`` (1, not SQLite's FULL, 2), and
+    closing a connection leaves the WAL in place instead of checkpointing it away."""
+    import dagster as dg
+
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        storage = instance.event_log_storage
+        for _ in range(2):  # the first connection creates the file; the second finds it in WAL
+            with storage.index_connection() as conn:
+                journal = conn.exec_driver_sql("pragma journal_mode").scalar()
+                synchronous = conn.exec_driver_sql("pragma synchronous").scalar()
+                index = conn.exec_driver_sql("pragma database_list").fetchone()[2]
+        assert (journal, synchronous) == ("wal", 1)
+        assert Path(f"{index}-wal").exists()  # the last close would have removed it

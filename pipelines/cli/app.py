@@ -10,6 +10,7 @@ import logging
 import os
 import signal
 import sys
+import time
 import warnings
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -61,9 +62,8 @@ def main(ctx: click.Context, debug: bool) -> None:
 
 def _sync(start: date, end: date, debug: bool) -> None:
     """Check the paths and the key before Dagster is imported: the first request leaves in
-    well under a second, and a wrong key stops the sync before anything is written."""
-    import asyncio
-
+    well under a second, a wrong key stops the sync before anything is written, and the run's
+    fetches are under way while Dagster starts (``pipelines.prefetch.started_early``)."""
     from pipelines.cli.guards import (
         InstanceUnusableError,
         SyncBusyError,
@@ -73,6 +73,7 @@ def _sync(start: date, end: date, debug: bool) -> None:
         settle_dagster_home,
         wait_for_warehouse,
     )
+    from pipelines.prefetch import started_early
     from pipelines.sources import client_from_environment
 
     try:
@@ -93,17 +94,18 @@ def _sync(start: date, end: date, debug: bool) -> None:
     def notify(line: str) -> None:
         click.echo(line, err=True)
 
-    async def check_access() -> None:
-        async with client:
-            await client.check_access()
+    def progress(line: str) -> None:  # the run's logger takes over once it adopts the session
+        notify(f"{time.strftime('%H:%M:%S', time.gmtime())}  {line}")
 
+    client.progress = progress
+    window = (start, end + timedelta(days=1))
     try:
         with exclusive_sync(path):
             wait_for_warehouse(path, notify=notify)
-            asyncio.run(check_access())
-            from pipelines.cli.sync import run_main_job  # Dagster, once the key is known good
+            with started_early(client, window, path):
+                from pipelines.cli.sync import run_main_job  # Dagster, once the key is good
 
-            outcome = run_main_job(start, end, notify=notify)
+                outcome = run_main_job(start, end, notify=notify)
     except (SyncBusyError, FalError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)

@@ -31,6 +31,23 @@ T = TypeVar("T")
 LOCK_WAIT_SECONDS = 100.0
 
 
+def run_assets(run: dg.DagsterRun, instance: dg.DagsterInstance | None) -> set[str]:
+    """The asset keys ("raw/models", …) a run materializes: its selection, else its plan's."""
+    if run.asset_selection:
+        return {key.to_user_string() for key in run.asset_selection}
+    if instance is None or run.execution_plan_snapshot_id is None:
+        return set()
+    plan = instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id)
+    wanted = set(plan.step_keys_to_execute or ())
+    return {
+        output.properties.asset_key.to_user_string()
+        for step in plan.steps
+        if not wanted or step.key in wanted
+        for output in step.outputs
+        if output.properties and output.properties.asset_key
+    }
+
+
 class FalPlatformResource(dg.ConfigurableResource):
     """The fal Platform API: the real one (``fal``), the LowCodeAPI proxy, or the simulator."""
 
@@ -91,13 +108,16 @@ class FalPlatformResource(dg.ConfigurableResource):
         latest = context.instance.get_run_by_id(run.run_id) if context.instance else None
         if latest is not None and latest.is_finished:
             return  # resources set up again after the run (e.g. for its hooks): nothing to fetch
-        from pipelines.prefetch import run_assets, run_window, start_fetches
+        from pipelines.prefetch import adopt, run_window, start_fetches
 
-        selected = run_assets(run, context.instance)
+        selected, window = run_assets(run, context.instance), run_window(run.tags)
+        early = adopt(selected, window, self.warehouse_path)
+        if early is not None:  # ``falcost sync`` started them before Dagster was imported
+            early.session.client.progress = context.log.info
+            self._session, self._started = early.session, early.started
+            return
         self._session = BackgroundSession(self.client(progress=context.log.info)).__enter__()
-        self._started = start_fetches(
-            self._session, selected, run_window(run.tags), self.warehouse_path
-        )
+        self._started = start_fetches(self._session, selected, window, self.warehouse_path)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._session is not None:
