@@ -29,6 +29,7 @@ from warehouse.statements import months_of, statement_months
 from warehouse.tables import (
     ANALYTICS_DAILY,
     API_KEYS,
+    BILLING_EVENTS,
     CREDIT_BALANCE_SNAPSHOTS,
     FAL_FOCUS_CHARGES,
     INSTANCE_SNAPSHOTS,
@@ -36,28 +37,18 @@ from warehouse.tables import (
     ORGANIZATION_TEAMS,
     ORGANIZATION_USAGE_DAILY,
     PRICES,
+    RAW_TABLES,
     SERVERLESS_USAGE_DAILY,
+    UNPRICED_ENDPOINTS,
     USAGE_DAILY,
 )
 
 RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
 PARTITION = "dagster/partition"
-# The tables whose fetches a run starts here (billing events are off unless asked, so not these).
+# The tables whose fetches a run starts here: every raw table but the price step's by-product
+# and billing events (off unless asked for).
 PREFETCHED = frozenset(
-    table.path
-    for table in (
-        MODELS,
-        PRICES,
-        INSTANCE_SNAPSHOTS,
-        USAGE_DAILY,
-        ANALYTICS_DAILY,
-        SERVERLESS_USAGE_DAILY,
-        ORGANIZATION_USAGE_DAILY,
-        API_KEYS,
-        ORGANIZATION_TEAMS,
-        CREDIT_BALANCE_SNAPSHOTS,
-        FAL_FOCUS_CHARGES,
-    )
+    table.path for table in RAW_TABLES if table not in (UNPRICED_ENDPOINTS, BILLING_EVENTS)
 )
 Started = dict[str, Future]  # fetch kind -> Future[(key, result)] with the request counts
 
