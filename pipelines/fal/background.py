@@ -33,7 +33,7 @@ class BackgroundSession:
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="falcost-api", daemon=True
         )
-        self._futures: list[Future] = []
+        self._futures: set[Future] = set()  # the running ones: a done one frees its result
 
     def __enter__(self) -> BackgroundSession:
         self._thread.start()
@@ -41,7 +41,7 @@ class BackgroundSession:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        for future in self._futures:
+        for future in list(self._futures):
             future.cancel()
         closing = asyncio.run_coroutine_threadsafe(self._close(), self._loop)
         closing.result()
@@ -68,5 +68,6 @@ class BackgroundSession:
             return result, stats.as_dict()
 
         future = asyncio.run_coroutine_threadsafe(counted(), self._loop)
-        self._futures.append(future)
+        self._futures.add(future)
+        future.add_done_callback(self._futures.discard)
         return future
