@@ -35,12 +35,14 @@ class FalTransportError(FalError):
     """The request did not complete (connection refused, reset, timeout).
 
     ``maybe_sent`` is False only when the connection was never made, so the server cannot
-    have acted on the request.
+    have acted on the request. ``permanent`` marks a failure that waiting cannot mend (a host
+    name that does not exist), so it is not retried.
     """
 
-    def __init__(self, message: str, *, maybe_sent: bool = True) -> None:
+    def __init__(self, message: str, *, maybe_sent: bool = True, permanent: bool = False) -> None:
         super().__init__(message)
         self.maybe_sent = maybe_sent
+        self.permanent = permanent
 
 
 class FalStatusError(FalError):

@@ -12,7 +12,6 @@ from tenacity import (
     AsyncRetrying,
     RetryCallState,
     retry_if_exception,
-    retry_if_exception_type,
     stop_after_attempt,
     stop_before_delay,
     wait_random_exponential,
@@ -45,8 +44,12 @@ class RetryPolicy:
 def _unsent(exc: BaseException) -> bool:
     """True when the request surely did not reach the server's handler."""
     return isinstance(exc, FalRateLimitError) or (
-        isinstance(exc, FalTransportError) and not exc.maybe_sent
+        isinstance(exc, FalTransportError) and not exc.maybe_sent and not exc.permanent
     )
+
+
+def _transient(exc: BaseException) -> bool:
+    return isinstance(exc, RETRYABLE) and not getattr(exc, "permanent", False)
 
 
 def retrying(policy: RetryPolicy, before_sleep, *, idempotent: bool = True) -> AsyncRetrying:
@@ -59,7 +62,7 @@ def retrying(policy: RetryPolicy, before_sleep, *, idempotent: bool = True) -> A
         return jitter(state)
 
     return AsyncRetrying(
-        retry=retry_if_exception_type(RETRYABLE) if idempotent else retry_if_exception(_unsent),
+        retry=retry_if_exception(_transient if idempotent else _unsent),
         # stop_before_delay: never start a wait that would end past the total budget
         stop=stop_after_attempt(policy.max_attempts) | stop_before_delay(policy.max_total_seconds),
         wait=wait,

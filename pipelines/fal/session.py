@@ -46,6 +46,32 @@ DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # The connection was never made, so the server cannot have seen the request.
 NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+# getaddrinfo's answers, as Python words them: the name does not exist (no waiting mends it),
+# or the resolver could not be asked (it may come back)
+NO_SUCH_HOST = ("Name or service not known", "nodename nor servname", "No address associated")
+RESOLVER_DOWN = ("Temporary failure in name resolution",)
+
+
+def unreachable(exc: httpx.TransportError) -> tuple[str | None, bool]:
+    """The likely cause of a connection that was never made, and whether it is permanent."""
+    if not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+        return None, False
+    causes, seen = [], exc
+    while seen is not None and len(causes) < 8:  # httpx wraps the socket's own error
+        causes.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    text = " | ".join(str(cause) for cause in causes)
+    if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
+        return "connection refused: nothing listens on that port", False
+    if any(words in text for words in NO_SUCH_HOST):
+        return "the host name does not resolve: check the base URL", True
+    if any(words in text for words in RESOLVER_DOWN):
+        return "no DNS answer: is this machine online, or behind a proxy?", False
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "no answer to the connection: a firewall, a proxy or no route", False
+    return "the connection failed: is this machine online, or behind a proxy?", False
+
+
 QueryParams = list[tuple[str, str | int]]
 
 
@@ -127,6 +153,12 @@ class ApiSession:
 
     def __repr__(self) -> str:
         return f"ApiSession(source={self.source!r}, max_in_flight={self.max_in_flight})"
+
+    @property
+    def _host(self) -> str:
+        """The API's host and port as configured (never the secret: keys travel in headers or
+        query parameters, not in the base URL)."""
+        return httpx.URL(self.source.base_url).netloc.decode() or self.source.base_url
 
     async def __aenter__(self) -> ApiSession:
         auth = (
@@ -220,10 +252,16 @@ class ApiSession:
             exc = state.outcome.exception()
             lost_answer |= isinstance(exc, FalTransportError) and exc.maybe_sent
             wait = state.next_action.sleep if state.next_action else 0.0
+            # a transport error says why (the host, the likely cause); others by their kind
+            why = (
+                str(exc).split(" failed: ", 1)[-1]
+                if isinstance(exc, FalTransportError)
+                else type(exc).__name__
+            )
             log.warning(
                 "retrying %s after %s (attempt %d, waiting %.2f s)",
                 label,
-                type(exc).__name__,
+                why,
                 state.attempt_number,
                 wait,
             )
@@ -276,9 +314,12 @@ class ApiSession:
         except httpx.TransportError as exc:
             self.count("transport_errors")
             detail = redact(str(exc), self.source.secret) or type(exc).__name__
+            cause, permanent = unreachable(exc)
+            where = f" (cannot reach {self._host}: {cause})" if cause else ""
             raise FalTransportError(
-                f"{label} failed: {type(exc).__name__}: {detail}",
+                f"{label} failed: {type(exc).__name__}: {detail}{where}",
                 maybe_sent=not isinstance(exc, NEVER_SENT),
+                permanent=permanent,
             ) from None
         if response.status_code >= 300:
             raise self._status_error(response, content, label)
