@@ -16,15 +16,18 @@ from pipelines import settings
 from pipelines.fal import FalClient, FalConfigError, Source
 
 SIMULATOR_BASE_URL = "http://127.0.0.1/v1"  # never dialled: the in-process transport answers
+DEMO_PRICE_CHANGES = 3
 
 
 @cache
 def _in_process_simulator(seed: int) -> httpx.ASGITransport:
     # One simulated account per process, so state (created instances) lasts across runs; an
-    # enterprise account, so the demo shows the whole bill reconciled with fal's statement.
+    # enterprise account, so the demo shows the whole bill reconciled with fal's statement, and
+    # a few list prices changed in recent weeks, so the demo's window holds a price change.
     from pipelines.sim import SimConfig, create_app
 
-    return httpx.ASGITransport(app=create_app(SimConfig(seed=seed, enterprise=True)))
+    account = SimConfig(seed=seed, enterprise=True, recent_price_changes=DEMO_PRICE_CHANGES)
+    return httpx.ASGITransport(app=create_app(account))
 
 
 def make_client(

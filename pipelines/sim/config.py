@@ -195,6 +195,8 @@ class SimConfig:
     ``today`` is "now" for late data and default windows (``None``: the current UTC date).
     The last ``late_days`` complete days and today itself are still filling up.
     ``enterprise`` opens the organization routes and the FOCUS statement (else 403).
+    ``recent_price_changes`` used endpoints change list price 10 to 40 days before the first
+    ``today``, besides the seeded changes of the account's history (the demo shows some).
     """
 
     seed: int = 7
@@ -206,5 +208,6 @@ class SimConfig:
     max_window_days: int = 90
     wrap_lowcode: bool = True
     enterprise: bool = False
+    recent_price_changes: int = 0
     faults: Faults = field(default_factory=Faults)
     latitude: Latitude = field(default_factory=Latitude)

@@ -94,6 +94,15 @@ class Simulation:
             new = round(old * rng.choice((0.8, 0.9, 1.2, 1.25)))
             day = cfg.usage_start.toordinal() + rng.randrange(60, 500)
             self._prices[profile.endpoint.endpoint_id].append((day, max(new, 1)))
+        recent = rng_for(cfg.seed, "recent-price-changes")
+        changing = min(cfg.recent_price_changes, len(self.profiles))
+        for profile in recent.sample(self.profiles, changing):
+            history = self._prices.get(profile.endpoint.endpoint_id)
+            if not history:
+                continue
+            new = round(history[-1][1] * recent.choice((0.8, 1.25)))
+            day = first_today.toordinal() - recent.randrange(10, 41)
+            self._prices[profile.endpoint.endpoint_id] = sorted([*history, (day, max(new, 1))])
         # bounded so that a year of 1,500 used endpoints stays in tens of MB
         self._days = _Lru(64)
         self._rows = _Lru(192)

@@ -126,3 +126,32 @@ def test_estimate_for_an_unpriced_endpoint_answers_404(client):
     body = {"estimate_type": "unit_price", "endpoints": {_unpriced(client): {"unit_quantity": 1}}}
 
     assert client.fal("/models/pricing/estimate", method="POST", json=body).status_code == 404
+
+
+@pytest.mark.parametrize("changes", [0, 3])
+def test_recent_price_changes_show_in_the_usage_of_the_last_weeks(changes):
+    """The demo account's price changes fall inside its window: the usage of the last 41
+    days is billed at two unit prices for exactly ``recent_price_changes`` endpoints, and the
+    pricing route answers the new price."""
+    from pipelines.sim import Simulation
+    from tests.conftest import small_config
+
+    sim = Simulation(small_config(recent_price_changes=changes))
+    today = sim.config.today
+    days = [today - timedelta(days=n) for n in range(1, 42)]
+    seen: dict[str, set[float]] = {}
+    for day in days:
+        for item in sim.usage_items(day):
+            seen.setdefault(item["endpoint_id"], set()).add(item["unit_price"])
+    baseline = Simulation(small_config())
+    base_seen: dict[str, set[float]] = {}
+    for day in days:
+        for item in baseline.usage_items(day):
+            base_seen.setdefault(item["endpoint_id"], set()).add(item["unit_price"])
+    changed = {e for e, prices in seen.items() if len(prices) > 1}
+    changed_before = {e for e, prices in base_seen.items() if len(prices) > 1}
+    assert len(changed - changed_before) == changes
+    for endpoint in changed - changed_before:
+        last = [i for i in sim.usage_items(days[0]) if i["endpoint_id"] == endpoint]
+        if last:
+            assert sim.current_prices()[endpoint]["unit_price"] == last[0]["unit_price"]
