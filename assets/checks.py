@@ -48,7 +48,9 @@ class ListCheck:
     """Passes when ``warehouse/checks/<name>.sql`` returns no rows; each row is one failure.
 
     ``finding`` completes "<n> ...". A ``windowed`` query takes ``$start`` and ``$end`` (the
-    days the step loaded, end exclusive). A non-blocking one warns.
+    days the step loaded, end exclusive). A non-blocking one warns, unless it ``fails``: then
+    it is an error that stops nothing downstream (a budget over its limit must not stop the
+    notification that says so).
     """
 
     name: str
@@ -56,6 +58,7 @@ class ListCheck:
     finding: str
     blocking: bool = True
     windowed: bool = False
+    fails: bool = False
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,32 @@ CHECKS: dict[str, list[Check]] = {
             blocking=False,
         ),
     ],
+    "marts/budget_status": [
+        ListCheck(
+            "budget_status_within_limit",
+            "No budget's current period (the one holding the newest loaded day) has spent more "
+            "than its limit. Fails the sync but blocks nothing: the alerts still go out.",
+            "budgets are over their limit",
+            blocking=False,
+            fails=True,
+        ),
+        ListCheck(
+            "budget_status_within_warn_share",
+            "No budget's current period has spent more than warn_share of its limit "
+            "(a warning; those over the limit fail budget_status_within_limit).",
+            "budgets are past their warn share",
+            blocking=False,
+        ),
+    ],
+    "marts/cost_anomalies": [
+        ListCheck(
+            "cost_anomalies_recent",
+            "No endpoint or API key has a cost anomaly on the latest loaded days "
+            "(marts.cost_anomalies.alerts; a warning).",
+            "cost anomalies on the latest days",
+            blocking=False,
+        ),
+    ],
 }
 
 GATES: dict[str, ShareGate] = {
@@ -168,7 +197,7 @@ class CheckRefusal(dg.Failure):
 
 
 def _severity(check: Check) -> dg.AssetCheckSeverity:
-    if isinstance(check, ListCheck) and not check.blocking:
+    if isinstance(check, ListCheck) and not check.blocking and not check.fails:
         return dg.AssetCheckSeverity.WARN
     return dg.AssetCheckSeverity.ERROR
 
@@ -203,7 +232,10 @@ def _listed(items: list[str]) -> str:
 
 
 def _list_result(
-    con: duckdb.DuckDBPyConnection, check: ListCheck, window: tuple[date, date] | None
+    con: duckdb.DuckDBPyConnection,
+    asset: str,
+    check: ListCheck,
+    window: tuple[date, date] | None,
 ) -> dg.AssetCheckResult:
     params, where = {}, ""
     if check.windowed:
@@ -216,6 +248,7 @@ def _list_result(
     if failing:
         description += f": {_listed(failing)}"
     return dg.AssetCheckResult(
+        asset_key=dg.AssetKey.from_user_string(asset),
         check_name=check.name,
         passed=not failing,
         severity=_severity(check),
@@ -231,12 +264,15 @@ def check_results(
     results = []
     for check in CHECKS.get(asset, []):
         if isinstance(check, ListCheck):
-            results.append(_list_result(con, check, window))
+            results.append(_list_result(con, asset, check, window))
             continue
         failing = con.execute(sql(f"checks/{check.name}")).fetchall()[0][0]
         results.append(
             dg.AssetCheckResult(
-                check_name=check.name, passed=failing == 0, metadata={"failing": float(failing)}
+                asset_key=dg.AssetKey.from_user_string(asset),
+                check_name=check.name,
+                passed=failing == 0,
+                metadata={"failing": float(failing)},
             )
         )
     if asset == USAGE_DAILY.path:

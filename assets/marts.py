@@ -1,9 +1,14 @@
 """SQL marts, one asset per ``warehouse/marts/<name>.sql`` (all built in one step); dependencies
 are declared here."""
 
+import os
+from datetime import UTC, datetime
+
 import dagster as dg
+import duckdb
 
 from assets.checks import check_results, check_specs
+from pipelines.alerts import budgets, store
 from pipelines.orchestration.metadata import table_metadata
 from pipelines.orchestration.resources import WarehouseResource
 from warehouse import loads
@@ -68,7 +73,19 @@ MARTS: dict[str, tuple[list[str], str]] = {
         "Per charge month and product: falcost's total against fal's own (FOCUS invoice, else "
         "estimate, else billing events, else the credit burn), the difference and a status.",
     ),
+    "budget_status": (
+        ["marts/spend_daily", "marts/cost_by_key"],
+        "Each budget of the budgets file per period: billed spend to date, a forecast to the "
+        "period end, the limit, the warn threshold and a status (ok, warn, over, forecast_over).",
+    ),
+    "cost_anomalies": (
+        ["marts/spend_daily", "marts/cost_by_key"],
+        "Days whose billed cost per endpoint or API key departs from the median of the days "
+        "before by more than k x MAD.",
+    ),
 }
+# built from the budgets file, which the step loads into meta.budgets and meta.alert_settings
+CONFIGURED = ("budget_status", "cost_anomalies")
 
 
 def _spec(name: str, deps: list[str], description: str) -> dg.AssetSpec:
@@ -94,9 +111,12 @@ def marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     more than the SQL itself. Each mart is still its own transaction and materialization."""
     selected = context.selected_asset_keys
     with warehouse.get_connection() as con:
+        refused = None
+        if any(dg.AssetKey(["marts", name]) in selected for name in CONFIGURED):
+            refused = _load_budgets(context, con, warehouse.database)
         for name in MARTS:
             key = dg.AssetKey(["marts", name])
-            if key not in selected:
+            if key not in selected or (refused and name in CONFIGURED):
                 continue
             rows = loads.build_mart(con, name)
             context.log.info(f"marts.{name}: {rows} rows")
@@ -105,3 +125,23 @@ def marts(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
                 metadata=table_metadata(con, f"marts.{name}", written=rows, preview=True),
                 check_results=check_results(con, f"marts/{name}"),
             )
+    if refused:
+        raise dg.Failure(
+            description=f"{refused} (marts.budget_status and marts.cost_anomalies not rebuilt)",
+            allow_retries=False,
+        )
+
+
+def _load_budgets(
+    context: dg.AssetExecutionContext, con: duckdb.DuckDBPyConnection, warehouse_path: str
+) -> str | None:
+    """Load the budgets file into the warehouse before the marts that read it; return its
+    one-line error instead when it cannot be used (the other marts are still built)."""
+    try:
+        config = budgets.read_config(os.environ, warehouse_path)
+    except budgets.BudgetsError as exc:
+        context.log.error(str(exc))
+        return str(exc)
+    store.store(con, config, loaded_at=datetime.now(UTC))
+    context.log.info(budgets.describe(config))
+    return None

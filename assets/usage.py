@@ -22,6 +22,25 @@ def day_window(context: dg.AssetExecutionContext) -> tuple[date, date]:
     return window.start.date(), window.end.date()
 
 
+RUN_PREFIX = "run_"  # run-level figures, repeated on every day of a ranged run, say so
+
+
+def _day_metadata(context: dg.AssetExecutionContext, table: Table, frame: pl.DataFrame) -> None:
+    """Each day partition's own rows (and cost, for tables that have one)."""
+    day = pl.col(table.day_column)
+    figures = [pl.len().alias("day_rows")]
+    if "cost_total" in frame.columns:
+        figures.append(pl.col("cost_total").sum().cast(pl.Float64).alias("day_cost_usd"))
+    per_day = {
+        str(row.pop(table.day_column)): row for row in frame.group_by(day).agg(figures).to_dicts()
+    }
+    for key in context.partition_keys:
+        loaded = per_day.get(
+            key, {"day_rows": 0} | ({"day_cost_usd": 0.0} if len(figures) > 1 else {})
+        )
+        context.add_asset_metadata(loaded, partition_key=key)
+
+
 def replace_window(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
@@ -52,15 +71,12 @@ def replace_window(
                 f"{table.name}: {revised['revised_days']} days revised since last loaded, "
                 f"{revised['revised_usd']:+} USD"
             )
+        _day_metadata(context, table, frame)
+        run_level = {"days": len(context.partition_keys), "first_day": str(start)}
+        run_level |= {"rows": written, **revised, **stats}
         return dg.MaterializeResult(
             metadata=table_metadata(
-                con,
-                table.name,
-                written=written,
-                days=len(context.partition_keys),
-                first_day=str(start),
-                **revised,
-                **stats,
+                con, table.name, **{f"{RUN_PREFIX}{key}": v for key, v in run_level.items()}
             ),
             check_results=check_results(
                 con, context.asset_key.to_user_string(), window=(start, end)

@@ -1,4 +1,4 @@
-"""The code location: every asset, check, job, schedule and resource (``dagster dev`` loads it)."""
+"""The code location: every asset, check, job, schedule and resource (``dg dev`` loads it)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import dagster as dg
 
-from assets import catalog, instances, usage
+from assets import alerts, catalog, export, instances, report, usage
 from assets.bill import bill_assets
 from assets.marts import marts
 from pipelines.orchestration.jobs import jobs, schedules
@@ -23,6 +23,9 @@ ASSETS = [
     instances.raw_instance_snapshots,
     *bill_assets,
     marts,
+    alerts.alert_notifications,
+    report.spend_html_report,
+    export.focus_current_month,
 ]
 
 

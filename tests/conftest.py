@@ -25,6 +25,11 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> None:
         "FALCOST_WAREHOUSE",
         "FALCOST_MAX_IN_FLIGHT",
         "FALCOST_SIMULATOR_SEED",
+        "FALCOST_BUDGETS",
+        "FALCOST_NOTIFY",
+        "FALCOST_ALERT_URLS",
+        "FALCOST_REPORT_HTML",
+        "FALCOST_FOCUS_DIR",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path_factory.mktemp("dagster_home")))

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from pipelines import settings
 from pipelines.cli import main
 from pipelines.sim import SIM_FAL_KEY, SimConfig, Simulation
+from tests.assets.test_main_job import query
 
 YESTERDAY = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
 REPO = Path(__file__).resolve().parents[1]
@@ -34,6 +35,12 @@ def test_bad_dates_exit_2_before_any_request(args, message):
     result = CliRunner().invoke(main, ["sync", *args])
     assert result.exit_code == 2
     assert message in result.output
+
+
+@pytest.mark.parametrize("args", [["--debug", "sync"], ["sync", "--debug"]])
+def test_debug_is_accepted_before_and_after_the_command(args):
+    result = CliRunner().invoke(main, [*args, "--start", "2025-03-10", "--end", "2025-03-01"])
+    assert result.exit_code == 2 and "is after --end" in result.output
 
 
 def test_a_source_without_its_key_exits_2(monkeypatch):
@@ -65,10 +72,23 @@ def test_sync_then_sql_and_report_on_the_simulator(monkeypatch, tmp_path):
         main, ["sql", "select count(distinct usage_date) as days from raw.usage_daily"]
     )
     assert counted.exit_code == 0 and "2" in counted.output
+    assert counted.output.rstrip().endswith("\n1 row")
+    monkeypatch.setenv("COLUMNS", "80")
+    wide = runner.invoke(main, ["sql", "select * from raw.usage_daily", "--max-rows", "3"])
+    (rows,) = query(path, "select count(*) from raw.usage_daily")
+    assert wide.exit_code == 0 and f"3 of {rows[0]:,} rows" in wide.output
+    assert max(len(line) for line in wide.output.splitlines()) <= 80
+    broken = runner.invoke(main, ["sql", "select * from no_such_table", "--debug"])
+    assert broken.exit_code == 1 and "Traceback" in broken.output
     refused = runner.invoke(main, ["sql", "delete from raw.usage_daily"])
     assert refused.exit_code == 1 and "read-only" in refused.output
     report = runner.invoke(main, ["report"])
     assert report.exit_code == 0 and "Top models by cost" in report.output
+    assert "falcost report: 2026-09-01..2026-09-02 (UTC days loaded)" in report.output
+    page = tmp_path / "report.html"
+    charted = runner.invoke(main, ["report", "--html", str(page)])
+    assert charted.exit_code == 0 and f"wrote {page}" in charted.output
+    assert page.read_text().count("<svg") >= 1
 
 
 def assert_project_instance_settings(home: Path) -> None:

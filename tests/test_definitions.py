@@ -7,6 +7,10 @@ from pathlib import Path
 from pipelines.definitions import defs
 
 ASSET_KEYS = [
+    "alerts/notifications",
+    "exports/focus_current_month",
+    "marts/budget_status",
+    "marts/cost_anomalies",
     "marts/cost_by_key",
     "marts/cost_per_model",
     "marts/instance_status",
@@ -26,6 +30,7 @@ ASSET_KEYS = [
     "raw/prices",
     "raw/serverless_usage_daily",
     "raw/usage_daily",
+    "reports/spend_html",
 ]
 
 
@@ -43,7 +48,7 @@ def test_definitions_load_with_every_asset_job_and_schedule():
         "daily_usage_schedule",
         "instances_job_schedule",
     ]
-    assert len(list(graph.asset_check_keys)) == 14
+    assert len(list(graph.asset_check_keys)) == 17
 
 
 def test_every_asset_has_a_description_and_writers_share_one_pool():

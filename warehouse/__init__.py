@@ -22,6 +22,8 @@ MARTS = (
     "spend_daily",
     "cost_by_key",
     "reconciliation",
+    "budget_status",
+    "cost_anomalies",
 )
 
 

@@ -5,6 +5,7 @@
 - ``sync``: ``falcost sync`` as one Dagster run on the project's instance, and its summary.
 - ``guards``: what is checked before a sync writes (one sync per file, a usable file and
   Dagster instance folder, no other holder).
+- ``export``: ``falcost export focus``, the cost streams as a FOCUS 1.2 file.
 - ``report``: ``falcost report`` and ``falcost sql``, on a read-only sandboxed session.
 """
 

@@ -19,7 +19,8 @@ import click
 
 from pipelines import settings
 from pipelines.cli.api import api
-from pipelines.cli.options import day_option
+from pipelines.cli.export import export
+from pipelines.cli.options import day_option, debug_option, debugging
 from pipelines.fal import FalConfigError, FalError
 from pipelines.fal.fanout import next_month
 from pipelines.fal.redaction import RedactingFilter
@@ -156,11 +157,11 @@ def _print_outcome(outcome, debug: bool) -> None:
 @main.command()
 @click.option("--start", help="First UTC day, YYYY-MM-DD (default: 7 days before --end).")
 @click.option("--end", help="Last UTC day, inclusive (default: yesterday).")
-@click.pass_context
-def sync(ctx: click.Context, start: str | None, end: str | None) -> None:
+@debug_option
+def sync(start: str | None, end: str | None) -> None:
     """Materialise every asset for a day range, then the marts."""
     first, last = resolve_window(start, end, default_days=SYNC_DAYS)
-    _sync(first, last, ctx.obj["debug"])
+    _sync(first, last, debugging())
 
 
 def settled_month_start(today: date) -> date:
@@ -181,6 +182,7 @@ def settled_month_start(today: date) -> date:
     help="Last N days (default: from the first day of the latest settled month, so the "
     "demo shows a month reconciled with fal's invoice).",
 )
+@debug_option
 @click.pass_context
 def demo(ctx: click.Context, days: int | None) -> None:
     """Run everything on the built-in simulator, then print the report."""
@@ -188,26 +190,37 @@ def demo(ctx: click.Context, days: int | None) -> None:
     if days is None:
         days = (_today() - settled_month_start(_today())).days
     first, last = resolve_window(None, None, default_days=days)
-    _sync(first, last, ctx.obj["debug"])
-    ctx.invoke(report)
+    _sync(first, last, debugging())
+    ctx.invoke(report, html_path=None)
 
 
 @main.command()
-def report() -> None:
-    """Print the marts: top models by cost, daily request trend, instance status."""
-    from pipelines.cli.report import print_report
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the charted report to this self-contained HTML file instead.",
+)
+@debug_option
+def report(html_path: Path | None) -> None:
+    """Print the report (spend, reconciliation, top models, trends, instances), or write the
+    charted one with --html."""
+    from pipelines.cli.report import print_report, write_html
 
+    if html_path is not None:
+        sys.exit(write_html(settings.warehouse_path(), html_path))
     sys.exit(print_report(settings.warehouse_path()))
 
 
 @main.command()
 @click.argument("query")
-@click.option("--max-rows", default=100, show_default=True)
+@click.option("--max-rows", default=100, show_default=True, help="Rows printed at most.")
+@debug_option
 def sql(query: str, max_rows: int) -> None:
-    """Run a read-only QUERY on the warehouse and print the result."""
+    """Run a read-only QUERY on the warehouse and print the result and its row count."""
     from pipelines.cli.report import print_query
 
-    sys.exit(print_query(settings.warehouse_path(), query, max_rows=max_rows))
+    sys.exit(print_query(settings.warehouse_path(), query, max_rows=max_rows, debug=debugging()))
 
 
 @main.command(
@@ -223,21 +236,30 @@ def simulator(simulator_args: tuple[str, ...]) -> None:
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
-@click.argument("dagster_args", nargs=-1, type=click.UNPROCESSED)
-def ui(dagster_args: tuple[str, ...]) -> None:
-    """Start `dagster dev` on the project's instance, so `falcost sync` runs show up."""
+@click.argument("dg_args", nargs=-1, type=click.UNPROCESSED)
+def ui(dg_args: tuple[str, ...]) -> None:
+    """Start the Dagster UI (`dg dev`) on the project's instance, where `falcost sync` runs
+    show on main_job's page and the Overview timeline. Extra arguments go to `dg dev`."""
     from pipelines.cli.guards import InstanceUnusableError, settle_dagster_home
+    from pipelines.cli.sync import workspace_yaml
 
     try:
         home = settle_dagster_home()
     except InstanceUnusableError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"dagster dev with DAGSTER_HOME={home}", err=True)
-    beside_python = Path(sys.executable).with_name("dagster")
-    dagster = str(beside_python) if beside_python.exists() else "dagster"
-    # A shell's background job ignores SIGINT; dagster dev maps SIGTERM onto that handler.
+    workspace = home / "workspace.yaml"
+    workspace.write_text(workspace_yaml(), encoding="utf-8")
+    click.echo(f"dg dev with DAGSTER_HOME={home}", err=True)
+    beside_python = Path(sys.executable).with_name("dg")
+    dg = str(beside_python) if beside_python.exists() else "dg"
+    # dg dev from the instance's folder: Dagster uses that folder's dagster.yaml and warns of
+    # none found elsewhere; the venv is the one falcost runs in
+    os.chdir(home)
+    os.environ["VIRTUAL_ENV"] = sys.prefix
+    # A shell's background job ignores SIGINT; dg dev maps SIGTERM onto that handler.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    os.execvp(dagster, [dagster, "dev", *dagster_args])
+    os.execvp(dg, [dg, "dev", "--workspace", str(workspace), *dg_args])
 
 
 main.add_command(api)
+main.add_command(export)

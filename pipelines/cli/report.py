@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import traceback
 from pathlib import Path
 
 import click
@@ -9,7 +11,7 @@ import duckdb
 import polars as pl
 
 import warehouse
-from warehouse.connection import is_locked, open_sandboxed
+from warehouse.connection import connect, is_locked, open_sandboxed
 
 REPORT = (
     ("Spend by product (USD, loaded days)", "reports/spend_by_product"),
@@ -20,14 +22,18 @@ REPORT = (
     ("Compute instances", "reports/instance_status"),
 )
 LOCK_WAIT_SECONDS = 10.0
+COLUMN_WIDTH = 16  # characters a column needs to show a date, an amount or an id
 
 
-def open_read_only(path: str) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse read-only and sandboxed (``warehouse.connection.open_sandboxed``),
-    waiting briefly while a sync holds the write lock."""
+def open_read_only(path: str, *, sandboxed: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse read-only, waiting briefly while a sync holds the write lock:
+    sandboxed for people's queries (``warehouse.connection.open_sandboxed``), or not, for
+    falcost's own exports, which write their file (``COPY … TO``)."""
     if not Path(path).exists():
         raise click.ClickException(f"no warehouse at {path}: run `falcost sync` or `falcost demo`")
     try:
+        if not sandboxed:
+            return connect(path, read_only=True, wait_s=LOCK_WAIT_SECONDS)
         return open_sandboxed(path, wait_s=LOCK_WAIT_SECONDS)
     except duckdb.IOException as exc:
         if is_locked(exc):
@@ -38,20 +44,35 @@ def open_read_only(path: str) -> duckdb.DuckDBPyConnection:
 
 
 def _print(frame: pl.DataFrame, max_rows: int) -> None:
+    """The frame as a table that fits the terminal: as many columns as have room (polars
+    elides the middle ones), long text cut rather than wrapped."""
+    width = shutil.get_terminal_size((120, 24)).columns
+    columns = max(2, min(frame.width, width // COLUMN_WIDTH))
     with pl.Config(
         tbl_rows=max_rows,
-        tbl_cols=-1,
-        tbl_width_chars=200,
-        fmt_str_lengths=60,
+        tbl_cols=columns,
+        tbl_width_chars=width,
+        fmt_str_lengths=max(8, width // columns - 6),
         tbl_hide_dataframe_shape=True,
         tbl_hide_column_data_types=True,
     ):
         click.echo(frame)
+    if columns < frame.width:
+        click.echo(f"{frame.width} columns, {columns} shown: widen the terminal or select fewer")
+
+
+PERIOD = "select min(usage_date), max(usage_date) from marts.spend_daily"
 
 
 def print_report(path: str) -> int:
     con = open_read_only(path)
     try:
+        try:
+            first, last = con.execute(PERIOD).fetchall()[0]
+        except duckdb.CatalogException:
+            first = last = None
+        period = f"{first}..{last} (UTC days loaded)" if first else "nothing loaded yet"
+        click.echo(f"falcost report: {period}; amounts in USD; warehouse {path}")
         for title, query in REPORT:
             click.echo(f"\n{title}")
             try:
@@ -63,17 +84,41 @@ def print_report(path: str) -> int:
     return 0
 
 
-def print_query(path: str, query: str, *, max_rows: int) -> int:
+def print_query(path: str, query: str, *, max_rows: int, debug: bool = False) -> int:
+    """Print the first ``max_rows`` rows of ``query`` and how many rows it has in all."""
     con = open_read_only(path)
     try:
         relation = con.sql(query)
         if relation is None:
             click.echo("ok")
             return 0
-        _print(relation.pl(), max_rows=max_rows)
+        total = relation.aggregate("count(*)").fetchall()[0][0]
+        _print(relation.limit(max_rows).pl(), max_rows=max_rows)
+        shown = f"{max_rows:,} of " if total > max_rows else ""
+        more = " (--max-rows to see more)" if total > max_rows else ""
+        click.echo(f"{shown}{total:,} row{'s' if total != 1 else ''}{more}")
         return 0
     except duckdb.Error as exc:
+        if debug:
+            click.echo(traceback.format_exc(), err=True)
         click.echo(f"error: {exc}", err=True)
         return 1
     finally:
         con.close()
+
+
+def write_html(path: str, out: Path) -> int:
+    """Write the charted report (``pipelines.insight``) to ``out`` and say where."""
+    from pipelines.insight.report_html import write_html_report
+
+    con = open_read_only(path)
+    try:
+        summary = write_html_report(con, out)
+    finally:
+        con.close()
+    empty = f"; no data yet: {', '.join(summary.empty_sections)}" if summary.empty_sections else ""
+    click.echo(
+        f"wrote {summary.path}: {summary.charts} charts, "
+        f"{summary.period_start}..{summary.period_end}{empty}"
+    )
+    return 0

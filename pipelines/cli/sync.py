@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,6 +19,8 @@ from pipelines.validation import ValidationFailure
 from warehouse.tables import BILLING_EVENTS
 
 PID_TAG = "falcost/pid"
+LOCATION_NAME = "falcost"  # the code location's name: pyproject's [tool.dg.project], falcost ui
+DEFINITIONS_MODULE = "pipelines.definitions"
 # Dagster's switch for one planned event per asset of a ranged run (see ``_run_once``).
 PLANNED_AS_SUBSET = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
 
@@ -64,7 +67,7 @@ def _root_message(error) -> str:
     return rest if sep and "." in head and " " not in head else message
 
 
-def summarise(result: dg.ExecuteInProcessResult) -> SyncOutcome:
+def summarise(result: dg.ExecuteInProcessResult | dg.JobExecutionResult) -> SyncOutcome:
     outcome = SyncOutcome(run_ids=[result.run_id], success=result.success)
     lines: dict[str, AssetLine] = {}
     for event in result.all_events:
@@ -75,9 +78,10 @@ def summarise(result: dg.ExecuteInProcessResult) -> SyncOutcome:
             metadata = materialization.metadata
             line.partitions += 1 if materialization.partition else 0
             if line.partitions <= 1:  # a backfill repeats one result per partition
-                line.rows_written += _int(metadata, "rows")
-                line.requests += _int(metadata, "requests")
-                line.retries += _int(metadata, "retries")
+                # a day-partitioned load labels its run-level figures ``run_…``
+                line.rows_written += _int(metadata, "rows") or _int(metadata, "run_rows")
+                line.requests += _int(metadata, "requests") or _int(metadata, "run_requests")
+                line.retries += _int(metadata, "retries") or _int(metadata, "run_retries")
             line.table_rows = _int(metadata, "dagster/row_count")
             if "skipped" in metadata:
                 source = getattr(metadata["source"], "value", metadata["source"])
@@ -160,21 +164,62 @@ def _run_once(
 ) -> SyncOutcome:
     """``main_job`` as one run over the day range: one API session, one run in the UI.
 
+    The run is executed here, in this process (so it adopts the fetches ``falcost sync``
+    started before Dagster was imported), but created as the code location would create it:
+    with ``main_job``'s origin in the ``falcost`` location, so the UI lists it on the job's
+    page and on the Overview timeline like a run launched there.
+
     Dagster records a run over a day range as planned once per asset and day unless the
     instance is told to record the range as one subset (``PLANNED_AS_SUBSET``): a year would
     otherwise cost about 2,900 planned events before the first step. Marts downstream of a
     failed load or a failed blocking check are skipped by Dagster itself.
     """
+    from dagster._core.definitions.job_base import InMemoryJob
+    from dagster._core.execution.api import create_execution_plan, execute_run
+
     tags = {PID_TAG: str(os.getpid()), **range_tags(start.isoformat(), end.isoformat())}
     logging = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+    run_config = {**logging, **(gates or {})}
     os.environ.setdefault(PLANNED_AS_SUBSET, "true")
-    result = job.execute_in_process(
-        instance=instance,
-        tags=tags,
-        run_config={**logging, **(gates or {})},
-        raise_on_error=False,
+    runnable = InMemoryJob(job)
+    plan = create_execution_plan(runnable, run_config=run_config, instance_ref=instance.get_ref())
+    run = instance.create_run_for_job(
+        job_def=job,
+        execution_plan=plan,
+        run_config=run_config,
+        tags={**job.run_tags, **tags},
+        remote_job_origin=job_origin(job.name),
     )
-    return summarise(result)
+    return summarise(execute_run(runnable, run, instance))
+
+
+def workspace_yaml() -> str:
+    """The workspace ``falcost ui`` serves: this code location, under its name."""
+    return (
+        "load_from:\n"
+        "  - python_module:\n"
+        f"      module_name: {DEFINITIONS_MODULE}\n"
+        "      attribute: defs\n"
+        f"      location_name: {LOCATION_NAME}\n"
+        f"      executable_path: {sys.executable}\n"
+    )
+
+
+def job_origin(job_name: str):
+    """Where the ``falcost`` code location (``[tool.dg.project]``, ``falcost ui``) serves
+    ``job_name``: the UI links a run to its job by this origin."""
+    from dagster._core.definitions.definitions_class import SINGLETON_REPOSITORY_NAME
+    from dagster._core.remote_origin import (
+        ManagedGrpcPythonEnvCodeLocationOrigin,
+        RemoteRepositoryOrigin,
+    )
+    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+
+    target = LoadableTargetOrigin(
+        executable_path=sys.executable, module_name=DEFINITIONS_MODULE, attribute="defs"
+    )
+    location = ManagedGrpcPythonEnvCodeLocationOrigin(target, location_name=LOCATION_NAME)
+    return RemoteRepositoryOrigin(location, SINGLETON_REPOSITORY_NAME).get_job_origin(job_name)
 
 
 def _alive(pid: int) -> bool:

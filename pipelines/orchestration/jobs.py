@@ -26,7 +26,8 @@ USAGE_LOOKBACK_DAYS = 3
 main_job = dg.define_asset_job(
     "main_job",
     selection=dg.AssetSelection.all(),
-    description="Catalogue, prices, instances, usage and analytics for a day range, then marts.",
+    description="Catalogue, prices, instances, usage, analytics and the rest of the bill for a "
+    "day range, then the marts, alerts, the HTML report and the month's FOCUS file.",
 )
 usage_job = dg.define_asset_job(
     "usage_job",
@@ -41,8 +42,10 @@ usage_job = dg.define_asset_job(
         CREDIT_BALANCE_SNAPSHOTS.asset_key,
         BILLING_EVENTS.asset_key,
     )
-    | dg.AssetSelection.groups("marts") - dg.AssetSelection.assets(["marts", "instance_status"]),
-    description="Every cost stream for a day range, a credit snapshot, then the money marts.",
+    | dg.AssetSelection.groups("marts", "alerts", "reports", "exports")
+    - dg.AssetSelection.assets(["marts", "instance_status"]),
+    description="Every cost stream for a day range, a credit snapshot, the money marts, then "
+    "the alerts, the HTML report and the month's FOCUS file.",
 )
 catalog_job = dg.define_asset_job(
     "catalog_job",

@@ -224,11 +224,15 @@ def test_a_revised_day_is_recorded_once_with_its_delta_and_later_marked_final(tm
     assert [r for r in revisions if r[0] == "raw.usage_daily"] == [
         ("raw.usage_daily", day, rows_before, len(sim.usage_items(day)), before, after)
     ]
-    [shown] = {  # the UI shows the revision on the re-pull's materialization
-        (m.metadata["revised_days"].value, m.metadata["revised_usd"].value)
-        for m in repull.asset_materializations_for_node("raw__usage_daily")
+    materializations = repull.asset_materializations_for_node("raw__usage_daily")
+    [shown] = {  # the UI shows the revision on the re-pull's materialization, as the run's
+        (m.metadata["run_revised_days"].value, m.metadata["run_revised_usd"].value)
+        for m in materializations
     }
     assert shown == (1, pytest.approx(float(after - before)))
+    [that_day] = [m for m in materializations if m.partition == day.isoformat()]
+    assert that_day.metadata["day_rows"].value == len(sim.usage_items(day))  # the day's own
+    assert that_day.metadata["day_cost_usd"].value == pytest.approx(float(after))
     assert {(table, revised) for table, revised, *_ in revisions} == {
         ("raw.organization_usage_daily", day),
         ("raw.serverless_usage_daily", day),

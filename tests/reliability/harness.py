@@ -11,7 +11,7 @@ import gc
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
@@ -167,6 +167,12 @@ def failures(result: dg.ExecuteInProcessResult) -> dict[str, str]:
     return out
 
 
+def _values(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """Metadata as plain values, a day-partitioned load's run-level ``run_…`` figures under
+    their plain names (``run_retries`` -> ``retries``)."""
+    return {k.removeprefix("run_"): getattr(v, "value", v) for k, v in metadata.items()}
+
+
 def materialized(result: dg.ExecuteInProcessResult, asset: str) -> list[dict[str, Any]]:
     """The metadata of each materialisation of ``asset`` (e.g. ``raw/usage_daily``), as values."""
     out = []
@@ -174,7 +180,7 @@ def materialized(result: dg.ExecuteInProcessResult, asset: str) -> list[dict[str
         if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
             materialization = event.event_specific_data.materialization
             if materialization.asset_key.to_user_string() == asset:
-                out.append({k: getattr(v, "value", v) for k, v in materialization.metadata.items()})
+                out.append(_values(materialization.metadata))
     return out
 
 
@@ -184,8 +190,8 @@ def request_counts(result: dg.ExecuteInProcessResult, counter: str) -> int:
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
             materialization = event.event_specific_data.materialization
-            value = materialization.metadata.get(counter)
-            last[materialization.asset_key.to_user_string()] = getattr(value, "value", value)
+            value = _values(materialization.metadata).get(counter)
+            last[materialization.asset_key.to_user_string()] = value
     return sum(int(v or 0) for v in last.values())
 
 

@@ -430,6 +430,6 @@ def test_a_clean_re_sync_passes_every_check_warnings_included(wire, synced):
 
     assert result.success, failures(result)
     found = checks(result)
-    assert len(found) == 14
+    assert len(found) == 17
     # the scenario window is weeks before the simulated today, so usage is not fresh
     assert {name for name, e in found.items() if not e.passed} == {"usage_daily_freshness"}

@@ -1,0 +1,15 @@
+comment on table marts.cost_anomalies is 'Days whose billed cost, per endpoint (model APIs, marts.spend_daily) or per API key (marts.cost_by_key), departs from the median of the days before by more than k x MAD (settings in meta.alert_settings)';
+comment on column marts.cost_anomalies.usage_date is 'UTC day of the anomaly';
+comment on column marts.cost_anomalies.scope is 'endpoint or key';
+comment on column marts.cost_anomalies.scope_id is 'Endpoint id, or key label (alias, else fal''s auth_method label, else unknown)';
+comment on column marts.cost_anomalies.direction is 'up (cost above the baseline) or down';
+comment on column marts.cost_anomalies.cost_total is 'Billed cost of the day, USD';
+comment on column marts.cost_anomalies.baseline_median is 'Median of the daily billed cost over the baseline window (days without spend count as 0; an even window averages the middle two, truncated to the nano-dollar)';
+comment on column marts.cost_anomalies.baseline_mad is 'Median absolute deviation from baseline_median over the window, as computed (may be 0)';
+comment on column marts.cost_anomalies.scale_usd is 'The MAD used: the greatest of baseline_mad, anomaly_floor_usd and anomaly_floor_share x baseline_median (so a flat baseline, MAD 0, does not make every change an anomaly)';
+comment on column marts.cost_anomalies.score is '(cost_total - baseline_median) / scale_usd; an anomaly when abs(score) > k';
+comment on column marts.cost_anomalies.k is 'Threshold k in force (meta.alert_settings.anomaly_k)';
+comment on column marts.cost_anomalies.baseline_first_day is 'First day of the baseline window (the window ends the day before usage_date; only days with a full window of loaded days are scored)';
+comment on column marts.cost_anomalies.baseline_last_day is 'Last day of the baseline window: the day before usage_date';
+comment on column marts.cost_anomalies.is_recent is 'usage_date is at most lookback_days (meta.alert_settings, 3) before the newest loaded day';
+comment on column marts.cost_anomalies.alerts is 'Raises an alert (warning check, notification): recent, and up, or down with anomaly_alert_down';
