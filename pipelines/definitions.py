@@ -7,7 +7,7 @@ from typing import Any
 
 import dagster as dg
 
-from assets import alerts, catalog, export, instances, report, usage
+from assets import alerts, catalog, export, instances, publish, report, usage
 from assets.bill import bill_assets
 from assets.marts import marts
 from pipelines.orchestration.jobs import jobs, schedules
@@ -26,6 +26,7 @@ ASSETS = [
     alerts.alert_notifications,
     report.spend_html_report,
     export.focus_current_month,
+    publish.published_copy,
 ]
 
 

@@ -64,6 +64,14 @@ def warehouse_path(env: Mapping[str, str] = os.environ) -> str:
     return env.get(WAREHOUSE) or DEFAULT_WAREHOUSE
 
 
+def readable_path(env: Mapping[str, str] = os.environ) -> str:
+    """The file people's queries open: the warehouse's published read-only copy once a sync
+    has made one (``warehouse.publish``), else the warehouse itself."""
+    from warehouse.publish import readable_path as beside
+
+    return str(beside(warehouse_path(env)))
+
+
 def dagster_home(env: Mapping[str, str] = os.environ) -> Path:
     """``$DAGSTER_HOME``, else ``./.dagster_home``, as an absolute path (Dagster wants one)."""
     return Path(env.get(DAGSTER_HOME) or DEFAULT_DAGSTER_HOME).expanduser().absolute()

@@ -31,6 +31,7 @@ ASSET_KEYS = [
     "raw/serverless_usage_daily",
     "raw/usage_daily",
     "reports/spend_html",
+    "warehouse/published",
 ]
 
 

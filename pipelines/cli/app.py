@@ -208,8 +208,8 @@ def report(html_path: Path | None) -> None:
     from pipelines.cli.report import print_report, write_html
 
     if html_path is not None:
-        sys.exit(write_html(settings.warehouse_path(), html_path))
-    sys.exit(print_report(settings.warehouse_path()))
+        sys.exit(write_html(settings.readable_path(), html_path))
+    sys.exit(print_report(settings.readable_path()))
 
 
 @main.command()
@@ -220,7 +220,7 @@ def sql(query: str, max_rows: int) -> None:
     """Run a read-only QUERY on the warehouse and print the result and its row count."""
     from pipelines.cli.report import print_query
 
-    sys.exit(print_query(settings.warehouse_path(), query, max_rows=max_rows, debug=debugging()))
+    sys.exit(print_query(settings.readable_path(), query, max_rows=max_rows, debug=debugging()))
 
 
 @main.command(

@@ -39,7 +39,7 @@ def focus(start: str | None, end: str | None, fmt: str, path: Path) -> None:
     first = day_option(start, "--start") or last.replace(day=1)
     if first > last:
         raise click.UsageError(f"--start {first} is after --end {last}")
-    con = open_read_only(settings.warehouse_path(), sandboxed=False)
+    con = open_read_only(settings.readable_path(), sandboxed=False)
     try:
         written = export_focus(con, first, last + timedelta(days=1), path, fmt)
         total = warehouse_total(con, first, written.end)

@@ -42,19 +42,21 @@ usage_job = dg.define_asset_job(
         CREDIT_BALANCE_SNAPSHOTS.asset_key,
         BILLING_EVENTS.asset_key,
     )
-    | dg.AssetSelection.groups("marts", "alerts", "reports", "exports")
+    | dg.AssetSelection.groups("marts", "alerts", "reports", "exports", "publish")
     - dg.AssetSelection.assets(["marts", "instance_status"]),
     description="Every cost stream for a day range, a credit snapshot, the money marts, then "
     "the alerts, the HTML report and the month's FOCUS file.",
 )
 catalog_job = dg.define_asset_job(
     "catalog_job",
-    selection=dg.AssetSelection.assets(MODELS.asset_key, PRICES.asset_key),
+    selection=dg.AssetSelection.assets(MODELS.asset_key, PRICES.asset_key)
+    | dg.AssetSelection.groups("publish"),
     description="The model catalogue and its price history.",
 )
 instances_job = dg.define_asset_job(
     "instances_job",
-    selection=dg.AssetSelection.assets(INSTANCE_SNAPSHOTS.asset_key, ["marts", "instance_status"]),
+    selection=dg.AssetSelection.assets(INSTANCE_SNAPSHOTS.asset_key, ["marts", "instance_status"])
+    | dg.AssetSelection.groups("publish"),
     description="A compute instance snapshot and the instance status mart.",
 )
 
