@@ -20,7 +20,7 @@ from pipelines import fetches, frames
 from pipelines.fal.errors import FalAuthError, FalNotFoundError, FalUnsupportedError
 from pipelines.fetches import Fetch
 from pipelines.orchestration.metadata import table_metadata
-from pipelines.orchestration.partitions import daily_partitions
+from pipelines.orchestration.partitions import day_partitions
 from pipelines.orchestration.resources import FalPlatformResource, WarehouseResource
 from pipelines.validation import validate
 from warehouse import loads
@@ -117,7 +117,7 @@ def _daily(table: Table, fetch: Callable[[date, date], Fetch], empty, descriptio
 
     @dg.asset(
         key=table.asset_key,
-        partitions_def=daily_partitions,
+        partitions_def=day_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
         group_name="bill",
         kinds={"duckdb", "polars"},
@@ -247,7 +247,7 @@ def raw_credit_balance_snapshots(
 
 @dg.asset(
     key=FAL_FOCUS_CHARGES.asset_key,
-    partitions_def=daily_partitions,
+    partitions_def=day_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="bill",
     kinds={"duckdb", "polars"},
@@ -303,7 +303,7 @@ class BillingEventsConfig(dg.Config):
 
 @dg.asset(
     key=BILLING_EVENTS.asset_key,
-    partitions_def=daily_partitions,
+    partitions_def=day_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="bill",
     kinds={"duckdb", "polars"},

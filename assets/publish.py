@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.accounts import TEAM_DEPS
 from assets.marts import MARTS
 from pipelines.orchestration.resources import WarehouseResource
 from warehouse.publish import publish
@@ -15,6 +16,7 @@ AFTER = [
     dg.AssetKey(["alerts", "notifications"]),
     dg.AssetKey(["reports", "spend_html"]),
     dg.AssetKey(["exports", "focus_current_month"]),
+    *TEAM_DEPS,
 ]
 
 
@@ -31,7 +33,7 @@ AFTER = [
 def published_copy(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    with warehouse.get_connection() as con:
+    with warehouse.get_team_connection() as con:
         con.execute("checkpoint")  # everything in the file itself, then closed: a whole copy
     copy = publish(warehouse.database)
     context.log.info(f"published {copy.path} ({copy.bytes / 1e6:.1f} MB in {copy.seconds:.2f} s)")

@@ -7,10 +7,10 @@ import polars as pl
 
 from assets.catalog import raw_models
 from assets.checks import check_results, check_specs
-from pipelines import fetches, frames
+from pipelines import accounts, fetches, frames
 from pipelines.memory import release_freed_memory
 from pipelines.orchestration.metadata import table_metadata
-from pipelines.orchestration.partitions import daily_partitions
+from pipelines.orchestration.partitions import day_partitions
 from pipelines.orchestration.resources import FalPlatformResource, WarehouseResource
 from pipelines.validation import one_currency, validate
 from warehouse import loads
@@ -36,7 +36,8 @@ def _day_metadata(context: dg.AssetExecutionContext, table: Table, frame: pl.Dat
     }
     for key in context.partition_keys:
         loaded = per_day.get(
-            key, {"day_rows": 0} | ({"day_cost_usd": 0.0} if len(figures) > 1 else {})
+            accounts.split_key(key)[1],
+            {"day_rows": 0} | ({"day_cost_usd": 0.0} if len(figures) > 1 else {}),
         )
         context.add_asset_metadata(loaded, partition_key=key)
 
@@ -87,7 +88,7 @@ def replace_window(
 @dg.asset(
     key=USAGE_DAILY.asset_key,
     check_specs=check_specs(USAGE_DAILY.path),
-    partitions_def=daily_partitions,
+    partitions_def=day_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="usage",
     kinds={"duckdb", "polars"},
@@ -115,7 +116,7 @@ def raw_usage_daily(
     key=ANALYTICS_DAILY.asset_key,
     check_specs=check_specs(ANALYTICS_DAILY.path),
     deps=[raw_models],
-    partitions_def=daily_partitions,
+    partitions_def=day_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="usage",
     kinds={"duckdb", "polars"},

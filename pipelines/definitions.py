@@ -7,7 +7,7 @@ from typing import Any
 
 import dagster as dg
 
-from assets import alerts, catalog, export, instances, publish, report, usage
+from assets import accounts, alerts, catalog, export, instances, publish, report, usage
 from assets.bill import bill_assets
 from assets.marts import marts
 from pipelines.orchestration.jobs import jobs, schedules
@@ -27,6 +27,7 @@ ASSETS = [
     report.spend_html_report,
     export.focus_current_month,
     publish.published_copy,
+    *([accounts.accounts_combined] if accounts.TEAM_DEPS else []),
 ]
 
 

@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 
 from pipelines import fetches
+from pipelines.accounts import PARTITION, RANGE_END, RANGE_START, split_key
 from pipelines.fal import FalClient, PricingResult
 from pipelines.fal.background import BackgroundSession
 from pipelines.fal.client import MAX_IDS_PER_REQUEST
@@ -43,8 +44,6 @@ from warehouse.tables import (
     USAGE_DAILY,
 )
 
-RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
-PARTITION = "dagster/partition"
 # The tables whose fetches a run starts here: every raw table but the price step's by-product
 # and billing events (off unless asked for).
 PREFETCHED = frozenset(
@@ -66,6 +65,7 @@ def run_window(tags: Mapping[str, str]) -> tuple[date, date] | None:
     last = last or first
     if not first or not last:
         return None
+    first, last = split_key(first)[1], split_key(last)[1]  # a day × account key's day
     try:
         return date.fromisoformat(first), date.fromisoformat(last) + timedelta(days=1)
     except ValueError:
@@ -249,12 +249,15 @@ class EarlyStart:
     warehouse_path: str | None
 
 
-_early: EarlyStart | None = None
+_early: dict[str | None, EarlyStart] = {}  # by account (None: the single account)
 
 
 @contextmanager
 def started_early(
-    client: FalClient, window: tuple[date, date], warehouse_path: str | None
+    client: FalClient,
+    window: tuple[date, date],
+    warehouse_path: str | None,
+    account: str | None = None,
 ) -> Iterator[None]:
     """Check the key on a new session, then start every fetch of ``main_job`` over ``window``
     on it, for the run started inside this block to adopt; close the session if none did.
@@ -265,41 +268,43 @@ def started_early(
     handed = False
     try:
         session.submit(lambda api: api.check_access()).result()
-        start_early(session, window, warehouse_path)
+        start_early(session, window, warehouse_path, account)
         handed = True
         yield
     finally:
-        if not handed or abandon() is not None:
+        if not handed or abandon(account) is not None:
             session.__exit__(None, None, None)
 
 
 def start_early(
-    session: BackgroundSession, window: tuple[date, date], warehouse_path: str | None
+    session: BackgroundSession,
+    window: tuple[date, date],
+    warehouse_path: str | None,
+    account: str | None = None,
 ) -> None:
     """Start on ``session`` every fetch ``main_job`` over ``window`` makes (``PREFETCHED``),
-    for the run to ``adopt``; ``session`` stays the caller's until then (see ``abandon``)."""
-    global _early
+    for the account's run to ``adopt``; ``session`` stays the caller's until then (see
+    ``abandon``). ``warehouse_path`` is the file the run loads (the account's own, if any)."""
     started = start_fetches(session, set(PREFETCHED), window, warehouse_path)
-    _early = EarlyStart(session, started, window, warehouse_path)
+    _early[account] = EarlyStart(session, started, window, warehouse_path)
 
 
 def adopt(
-    selected: set[str], window: tuple[date, date] | None, warehouse_path: str | None
+    selected: set[str],
+    window: tuple[date, date] | None,
+    warehouse_path: str | None,
+    account: str | None = None,
 ) -> EarlyStart | None:
-    """The fetches started early for exactly this run (its window, its warehouse, every table
-    of ``PREFETCHED`` among its assets), now the caller's to close; else ``None``."""
-    global _early
-    early = _early
+    """The fetches started early for exactly this run (its account, window and warehouse,
+    every table of ``PREFETCHED`` among its assets), now the caller's to close; else None."""
+    early = _early.get(account)
     if early is None or (early.window, early.warehouse_path) != (window, warehouse_path):
         return None
     if not PREFETCHED.issubset(selected):
         return None
-    _early = None
-    return early
+    return _early.pop(account)
 
 
-def abandon() -> EarlyStart | None:
+def abandon(account: str | None = None) -> EarlyStart | None:
     """The early fetches no run adopted (the run failed before its resources), to be closed."""
-    global _early
-    early, _early = _early, None
-    return early
+    return _early.pop(account, None)

@@ -17,6 +17,8 @@ WAREHOUSE = "FALCOST_WAREHOUSE"
 MAX_IN_FLIGHT = "FALCOST_MAX_IN_FLIGHT"
 SIMULATOR_SEED = "FALCOST_SIMULATOR_SEED"
 DAGSTER_HOME = "DAGSTER_HOME"
+# A PostgreSQL URL: Dagster's run, event-log and schedule storage go there instead of SQLite files.
+DAGSTER_PG_URL = "FALCOST_DAGSTER_PG_URL"
 
 SOURCES = ("fal", "lowcodeapi", "simulator")
 DEFAULT_FAL_BASE_URL = "https://api.fal.ai/v1"
@@ -34,8 +36,7 @@ DAY_FORMAT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # The Dagster instance settings every falcost run needs, wherever it runs from; the repository's
 # dagster.yaml (read by `dagster dev` from the repository root) holds the same settings, and
 # tests/test_cli.py keeps the two equal.
-DAGSTER_INSTANCE_YAML = """\
-# Written by falcost into $DAGSTER_HOME (see pipelines/settings.py); edit freely, it is kept.
+_INSTANCE_SETTINGS = """\
 telemetry:
   enabled: false
 concurrency:
@@ -46,6 +47,43 @@ concurrency:
   runs:
     max_concurrent_runs: 1
 """
+DAGSTER_INSTANCE_YAML = (
+    "# Written by falcost into $DAGSTER_HOME (see pipelines/settings.py);"
+    " edit freely, it is kept.\n" + _INSTANCE_SETTINGS
+)
+# The same settings with the run history in PostgreSQL (``FALCOST_DAGSTER_PG_URL`` set), so
+# that several processes and machines (falcost sync, dagster-daemon, the UI) share one history.
+# Dagster reads the URL from the environment itself: its password is never written to disk.
+# QueuedRunCoordinator is Dagster's default, named here because the one-run queue above depends
+# on it. Run monitoring fails a launched run whose worker never started, instead of letting it
+# hold the one run slot for ever, and frees the pool slots that ended runs still hold.
+DAGSTER_POSTGRES_INSTANCE_YAML = (
+    "# Written by falcost into $DAGSTER_HOME while FALCOST_DAGSTER_PG_URL is set (see\n"
+    "# pipelines/settings.py); edit freely, an edited file is kept.\n"
+    + _INSTANCE_SETTINGS
+    + f"""\
+storage:
+  postgres:
+    postgres_url:
+      env: {DAGSTER_PG_URL}
+run_coordinator:
+  module: dagster
+  class: QueuedRunCoordinator
+run_monitoring:
+  enabled: true
+  free_slots_after_run_end_seconds: 300
+"""
+)
+# Every dagster.yaml falcost writes: a file equal to one of them is falcost's own and follows
+# the environment; any other file is the user's and is kept (``settle_dagster_home``).
+FALCOST_INSTANCE_YAMLS = (DAGSTER_INSTANCE_YAML, DAGSTER_POSTGRES_INSTANCE_YAML)
+
+
+def dagster_instance_yaml(env: Mapping[str, str] = os.environ) -> str:
+    """The instance settings for this environment: PostgreSQL storage when
+    ``FALCOST_DAGSTER_PG_URL`` is set, else Dagster's embedded SQLite files."""
+    wanted = env.get(DAGSTER_PG_URL, "").strip()
+    return DAGSTER_POSTGRES_INSTANCE_YAML if wanted else DAGSTER_INSTANCE_YAML
 
 
 def source_name(env: Mapping[str, str] = os.environ) -> str:

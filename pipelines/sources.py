@@ -13,6 +13,7 @@ from functools import cache
 import httpx
 
 from pipelines import settings
+from pipelines.accounts import Account
 from pipelines.fal import FalClient, FalConfigError, Source
 
 SIMULATOR_BASE_URL = "http://127.0.0.1/v1"  # never dialled: the in-process transport answers
@@ -82,4 +83,27 @@ def client_from_environment(env: Mapping[str, str] = os.environ) -> FalClient:
         simulator_seed=settings.int_setting(
             env, settings.SIMULATOR_SEED, settings.DEFAULT_SIMULATOR_SEED
         ),
+    )
+
+
+def account_client(
+    account: Account,
+    env: Mapping[str, str] = os.environ,
+    progress: Callable[[str], None] | None = None,
+) -> FalClient:
+    """The client of one account of the accounts file: its own source, key, URL and limit."""
+    key = account.key(env)
+    if account.key_env and not key and account.source != "simulator":
+        raise FalConfigError(f"account {account.name!r}: {account.key_env} is not set")
+    return make_client(
+        account.source,
+        fal_key=key,
+        fal_base_url=account.base_url or settings.DEFAULT_FAL_BASE_URL,
+        lowcodeapi_token=key,
+        lowcodeapi_base_url=account.base_url or settings.DEFAULT_LOWCODEAPI_BASE_URL,
+        max_in_flight=account.max_in_flight
+        or settings.int_setting(env, settings.MAX_IN_FLIGHT, settings.DEFAULT_MAX_IN_FLIGHT),
+        window_days=90,
+        simulator_seed=account.seed,
+        progress=progress,
     )

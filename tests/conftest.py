@@ -30,6 +30,9 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> None:
         "FALCOST_ALERT_URLS",
         "FALCOST_REPORT_HTML",
         "FALCOST_FOCUS_DIR",
+        "FALCOST_READ_COPY",
+        "FALCOST_ACCOUNTS",
+        "FALCOST_DAGSTER_PG_URL",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path_factory.mktemp("dagster_home")))

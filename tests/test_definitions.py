@@ -101,7 +101,7 @@ def test_the_daily_schedule_pulls_yesterday_and_re_pulls_the_three_days_before()
     context = dg.build_schedule_context(
         scheduled_execution_time=datetime(2026, 3, 10, 2, 30, tzinfo=UTC)
     )
-    request = daily_usage_schedule(context)
+    [request] = daily_usage_schedule(context)
     assert request.tags["dagster/asset_partition_range_start"] == "2026-03-06"
     assert request.tags["dagster/asset_partition_range_end"] == "2026-03-09"
     assert request.run_key == "usage-2026-03-09"

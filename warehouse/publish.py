@@ -13,10 +13,12 @@ from __future__ import annotations
 import os
 import shutil
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 READ_SUFFIX = ".read.duckdb"
+READ_COPY_ENV = "FALCOST_READ_COPY"
 
 
 @dataclass(frozen=True)
@@ -26,15 +28,19 @@ class Published:
     seconds: float
 
 
-def published_path(warehouse: str | Path) -> Path:
-    """Where the copy of ``warehouse`` is published: beside it, ``<name>.read.duckdb``."""
+def published_path(warehouse: str | Path, env: Mapping[str, str] = os.environ) -> Path:
+    """Where the copy of ``warehouse`` is published: ``$FALCOST_READ_COPY``, else beside it,
+    ``<name>.read.duckdb``."""
+    chosen = env.get(READ_COPY_ENV, "").strip()
+    if chosen:
+        return Path(chosen)
     source = Path(warehouse)
     return source.with_name(source.name.removesuffix(".duckdb") + READ_SUFFIX)
 
 
-def readable_path(warehouse: str | Path) -> Path:
+def readable_path(warehouse: str | Path, env: Mapping[str, str] = os.environ) -> Path:
     """The file people's queries should open: the published copy once there is one."""
-    copy = published_path(warehouse)
+    copy = published_path(warehouse, env)
     return copy if copy.exists() else Path(warehouse)
 
 
@@ -49,6 +55,7 @@ def publish(warehouse: str | Path) -> Published:
     if Path(f"{source}.wal").exists():
         raise RuntimeError(f"{source} has an open or unflushed WAL: not published")
     target = published_path(source)
+    target.parent.mkdir(parents=True, exist_ok=True)
     draft = target.with_name(f".{target.name}.{os.getpid()}.part")
     try:
         shutil.copyfile(source, draft)

@@ -17,7 +17,7 @@ which states both; it is recorded for both crossings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -25,16 +25,13 @@ from typing import Any
 import duckdb
 
 BUDGETS_QUERY = """
-select budget_name, period, period_start, period_end, scope, scope_id, limit_usd, warn_share,
-    warn_usd, spent_usd, spent_share, as_of_date, forecast_window_start, forecast_window_end,
-    daily_rate_usd, forecast_usd, status
+select *  -- with an accounts file, ``account`` too
 from marts.budget_status
 where is_recent and status in ('warn', 'over')
 order by period_start, budget_name
 """
 ANOMALIES_QUERY = """
-select usage_date, scope, scope_id, direction, cost_total, baseline_median, baseline_mad,
-    scale_usd, score, k, baseline_first_day, baseline_last_day
+select *
 from marts.cost_anomalies
 where alerts
 order by usage_date, scope, scope_id
@@ -82,7 +79,19 @@ def findings(con: duckdb.DuckDBPyConnection) -> list[Finding]:
     """Every recent budget crossing and alerting anomaly, sent or not."""
     budgets = [_budget_finding(row) for row in _rows(con, BUDGETS_QUERY)]
     anomalies = [_anomaly_finding(row) for row in _rows(con, ANOMALIES_QUERY)]
-    return budgets + anomalies
+    return [_of_account(finding) for finding in budgets + anomalies]
+
+
+def _of_account(finding: Finding) -> Finding:
+    """With an accounts file, each account's crossings are its own: named, and sent apart."""
+    account = finding.row.get("account")
+    if account is None:
+        return finding
+    crossings = tuple(
+        replace(c, key=f"{account}/{c.key}", subject=f"{account}: {c.subject}")
+        for c in finding.crossings
+    )
+    return replace(finding, crossings=crossings)
 
 
 def _budget_finding(row: dict[str, Any]) -> Finding:
@@ -124,12 +133,14 @@ def alert(finding: Finding, unsent: set[str]) -> Alert | None:
     todo = tuple(c for c in finding.crossings if c.key in unsent)
     if not todo:
         return None
+    account = finding.row.get("account")
+    said = f"account {account}: " if account else ""
     if finding.kind == "anomaly":
         title, body = anomaly_message(finding.row)
-        return Alert(title, body, WARNING, todo)
+        return Alert(title, said + body, WARNING, todo)
     level = todo[-1].level
     title, body = budget_message(finding.row, level)
-    return Alert(title, body, FAILURE if level == "limit" else WARNING, todo)
+    return Alert(title, said + body, FAILURE if level == "limit" else WARNING, todo)
 
 
 def usd(amount: Decimal | float) -> str:

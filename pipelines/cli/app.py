@@ -12,15 +12,22 @@ import signal
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import click
 
-from pipelines import settings
+from pipelines import accounts, settings
 from pipelines.cli.api import api
 from pipelines.cli.export import export
-from pipelines.cli.options import day_option, debug_option, debugging
+from pipelines.cli.options import (
+    account_option,
+    chosen_accounts,
+    day_option,
+    debug_option,
+    debugging,
+)
 from pipelines.fal import FalConfigError, FalError
 from pipelines.fal.fanout import next_month
 from pipelines.fal.redaction import RedactingFilter
@@ -74,11 +81,14 @@ def _sync(start: date, end: date, debug: bool) -> None:
         settle_dagster_home,
         wait_for_warehouse,
     )
-    from pipelines.prefetch import started_early
-    from pipelines.sources import client_from_environment
+    from pipelines.sources import account_client, client_from_environment
 
     try:
-        client = client_from_environment()
+        team = accounts.configured()
+        if team:
+            clients = {account.name: account_client(account) for account in team}
+        else:
+            clients = {None: client_from_environment()}
         for name in settings.SHARE_SETTINGS:
             settings.share_setting(os.environ, name)
     except (FalConfigError, ValueError) as exc:
@@ -90,23 +100,22 @@ def _sync(start: date, end: date, debug: bool) -> None:
         sys.exit(2)
     _show_client_warnings()
     path = settings.warehouse_path()
-    click.echo(f"falcost sync {start}..{end} from {settings.source_name()} into {path}", err=True)
+    origin = f"{len(team)} accounts" if team else settings.source_name()
+    click.echo(f"falcost sync {start}..{end} from {origin} into {path}", err=True)
 
     def notify(line: str) -> None:
         click.echo(line, err=True)
 
-    def progress(line: str) -> None:  # the run's logger takes over once it adopts the session
-        notify(f"{time.strftime('%H:%M:%S', time.gmtime())}  {line}")
-
-    client.progress = progress
+    for name, client in clients.items():
+        client.progress = _progress_line(notify, name)
     window = (start, end + timedelta(days=1))
     try:
         with exclusive_sync(path):
             wait_for_warehouse(path, notify=notify)
-            with started_early(client, window, path):
-                from pipelines.cli.sync import run_main_job  # Dagster, once the key is good
-
-                outcome = run_main_job(start, end, notify=notify)
+            if team:
+                outcomes = _sync_accounts(clients, window, path, notify)
+            else:
+                outcomes = {None: _sync_one(clients[None], window, path, notify)}
     except (SyncBusyError, FalError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -119,7 +128,48 @@ def _sync(start: date, end: date, debug: bool) -> None:
             raise
         click.echo(f"error: {failure}", err=True)
         sys.exit(2)
-    _print_outcome(outcome, debug)
+    failed = [_print_outcome(outcome, debug, name) for name, outcome in outcomes.items()]
+    if any(failed):
+        sys.exit(1)
+
+
+def _progress_line(notify: Callable[[str], None], account: str | None) -> Callable[[str], None]:
+    """Progress before the run's logger takes over (once the run adopts the session)."""
+    label = f"{account}  " if account else ""
+    return lambda line: notify(f"{time.strftime('%H:%M:%S', time.gmtime())}  {label}{line}")
+
+
+def _sync_one(client, window: tuple[date, date], path: str, notify: Callable[[str], None]):
+    """The single account: check its key, start its fetches, then its one run."""
+    from pipelines.prefetch import started_early
+
+    with started_early(client, window, path):
+        from pipelines.cli.sync import run_main_job  # Dagster, once the key is good
+
+        return run_main_job(window[0], window[1] - timedelta(days=1), notify=notify)
+
+
+def _sync_accounts(clients, window: tuple[date, date], path: str, notify: Callable[[str], None]):
+    """Every account of the accounts file: all their fetches start at once, each on its own
+    API session (its own key, rate limit and requests in flight), then one run per account
+    loads its own file, one writer at a time. A refused key fails that account's run (and so
+    its partitions) alone."""
+    from contextlib import ExitStack
+
+    from pipelines.prefetch import started_early
+
+    with ExitStack() as stack:
+        for name, client in clients.items():
+            try:
+                stack.enter_context(
+                    started_early(client, window, accounts.staging_path(path, name), name)
+                )
+            except FalError as exc:
+                notify(f"account {name}: {exc}")
+        from pipelines.cli.sync import run_main_job
+
+        first, last = window[0], window[1] - timedelta(days=1)
+        return {name: run_main_job(first, last, account=name, notify=notify) for name in clients}
 
 
 def _show_client_warnings() -> None:
@@ -133,8 +183,10 @@ def _show_client_warnings() -> None:
         logger.setLevel(logging.WARNING)
 
 
-def _print_outcome(outcome, debug: bool) -> None:
-    click.echo(f"\nruns {', '.join(outcome.run_ids)}")
+def _print_outcome(outcome, debug: bool, account: str | None = None) -> bool:
+    """Print one run's table and failures; True when it failed."""
+    title = f"account {account}: " if account else ""
+    click.echo(f"\n{title}runs {', '.join(outcome.run_ids)}")
     click.echo(
         f"{'asset':<28}{'days':>6}{'written':>10}{'in table':>10}{'requests':>10}{'retries':>9}"
     )
@@ -147,11 +199,12 @@ def _print_outcome(outcome, debug: bool) -> None:
         click.echo(f"skipped {skipped}")
     if not outcome.success or outcome.failures:
         for failure in outcome.failures:
-            click.echo(f"FAILED {failure}", err=True)
+            click.echo(f"FAILED {title}{failure}", err=True)
         if debug:
             for detail in outcome.failure_details:
                 click.echo(detail, err=True)
-        sys.exit(1)
+        return True
+    return False
 
 
 @main.command()
@@ -191,7 +244,7 @@ def demo(ctx: click.Context, days: int | None) -> None:
         days = (_today() - settled_month_start(_today())).days
     first, last = resolve_window(None, None, default_days=days)
     _sync(first, last, debugging())
-    ctx.invoke(report, html_path=None)
+    ctx.invoke(report, html_path=None, account=None)
 
 
 @main.command()
@@ -201,15 +254,19 @@ def demo(ctx: click.Context, days: int | None) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the charted report to this self-contained HTML file instead.",
 )
+@account_option
 @debug_option
-def report(html_path: Path | None) -> None:
+def report(html_path: Path | None, account: str | None) -> None:
     """Print the report (spend, reconciliation, top models, trends, instances), or write the
-    charted one with --html."""
+    charted one with --html; with an accounts file, of each account in turn."""
     from pipelines.cli.report import print_report, write_html
 
+    names = chosen_accounts(account)
     if html_path is not None:
-        sys.exit(write_html(settings.readable_path(), html_path))
-    sys.exit(print_report(settings.readable_path()))
+        if len(names) > 1:
+            raise click.UsageError(f"name the account of the HTML report: --account {names[0]}")
+        sys.exit(write_html(settings.readable_path(), html_path, names[0] if names else None))
+    sys.exit(print_report(settings.readable_path(), names))
 
 
 @main.command()

@@ -9,8 +9,8 @@ import click
 import duckdb
 
 from pipelines import settings
-from pipelines.cli.options import day_option, debug_option
-from pipelines.cli.report import open_read_only
+from pipelines.cli.options import account_option, chosen_accounts, day_option, debug_option
+from pipelines.cli.report import open_accounts, open_read_only
 
 
 @click.group()
@@ -28,9 +28,10 @@ def export() -> None:
     default="csv",
     show_default=True,
 )
+@account_option
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @debug_option
-def focus(start: str | None, end: str | None, fmt: str, path: Path) -> None:
+def focus(start: str | None, end: str | None, fmt: str, account: str | None, path: Path) -> None:
     """Write every cost stream of the days --start..--end to PATH as FOCUS 1.2 rows
     (mapping: README, "FOCUS export"), and compare its total with the warehouse's."""
     from pipelines.export.focus import export_focus, warehouse_total
@@ -39,9 +40,11 @@ def focus(start: str | None, end: str | None, fmt: str, path: Path) -> None:
     first = day_option(start, "--start") or last.replace(day=1)
     if first > last:
         raise click.UsageError(f"--start {first} is after --end {last}")
-    con = open_read_only(settings.readable_path(), sandboxed=False)
+    names = chosen_accounts(account)
+    path_read = settings.readable_path()
+    con = open_accounts(path_read) if names else open_read_only(path_read, sandboxed=False)
     try:
-        written = export_focus(con, first, last + timedelta(days=1), path, fmt)
+        written = export_focus(con, first, last + timedelta(days=1), path, fmt, names)
         total = warehouse_total(con, first, written.end)
     except duckdb.CatalogException as exc:
         raise click.ClickException(f"the warehouse is not built yet ({exc}): run a sync") from None

@@ -45,3 +45,26 @@ def debugging() -> bool:
     """Whether ``--debug`` was given, before or after the command name."""
     ctx = click.get_current_context(silent=True)
     return bool(ctx and (ctx.find_root().obj or {}).get("debug"))
+
+
+account_option = click.option(
+    "--account",
+    help="With an accounts file (FALCOST_ACCOUNTS): only this account (default: each in turn).",
+)
+
+
+def chosen_accounts(account: str | None) -> list[str]:
+    """The accounts a reading command covers: ``[]`` without an accounts file, else every
+    account of the file, or the one ``--account`` names. Bad input is a usage error."""
+    from pipelines.accounts import ACCOUNTS_ENV, AccountsError, configured
+
+    try:
+        names = [entry.name for entry in configured()]
+    except AccountsError as exc:
+        raise click.UsageError(str(exc)) from None
+    if account is None:
+        return names
+    if account not in names:
+        where = f"in {ACCOUNTS_ENV}" if names else f"(no {ACCOUNTS_ENV} file is set)"
+        raise click.UsageError(f"--account {account!r} is not an account {where}")
+    return [account]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
@@ -11,6 +12,7 @@ import duckdb
 import polars as pl
 
 import warehouse
+from warehouse.account_view import open_team, show_account
 from warehouse.connection import connect, is_locked, open_sandboxed
 
 REPORT = (
@@ -64,24 +66,47 @@ def _print(frame: pl.DataFrame, max_rows: int) -> None:
 PERIOD = "select min(usage_date), max(usage_date) from marts.spend_daily"
 
 
-def print_report(path: str) -> int:
-    con = open_read_only(path)
+def _print_sections(con: duckdb.DuckDBPyConnection, path: str, account: str | None) -> None:
     try:
+        first, last = con.execute(PERIOD).fetchall()[0]
+    except duckdb.CatalogException:
+        first = last = None
+    period = f"{first}..{last} (UTC days loaded)" if first else "nothing loaded yet"
+    of = f", account {account}" if account else ""
+    click.echo(f"falcost report{of}: {period}; amounts in USD; warehouse {path}")
+    for title, query in REPORT:
+        click.echo(f"\n{title}")
         try:
-            first, last = con.execute(PERIOD).fetchall()[0]
+            _print(con.sql(warehouse.sql(query)).pl(), max_rows=20)
         except duckdb.CatalogException:
-            first = last = None
-        period = f"{first}..{last} (UTC days loaded)" if first else "nothing loaded yet"
-        click.echo(f"falcost report: {period}; amounts in USD; warehouse {path}")
-        for title, query in REPORT:
-            click.echo(f"\n{title}")
-            try:
-                _print(con.sql(warehouse.sql(query)).pl(), max_rows=20)
-            except duckdb.CatalogException:
-                click.echo("  (not built yet: run `falcost sync`)")
+            click.echo("  (not built yet: run `falcost sync`)")
+
+
+def print_report(path: str, accounts: Sequence[str] = ()) -> int:
+    """The report; with ``accounts``, one after another, each of its own rows."""
+    con = open_accounts(path) if accounts else open_read_only(path)
+    try:
+        if not accounts:
+            _print_sections(con, path, None)
+        for i, name in enumerate(accounts):
+            show_account(con, name)
+            if i:
+                click.echo()
+            _print_sections(con, path, name)
     finally:
         con.close()
     return 0
+
+
+def open_accounts(path: str) -> duckdb.DuckDBPyConnection:
+    """The published team warehouse, for reading one account at a time
+    (``warehouse.account_view``)."""
+    if not Path(path).exists():
+        raise click.ClickException(f"no warehouse at {path}: run `falcost sync`")
+    try:
+        return open_team(path)
+    except duckdb.IOException as exc:
+        raise click.ClickException(f"cannot open the warehouse at {path}: {exc}") from None
 
 
 def print_query(path: str, query: str, *, max_rows: int, debug: bool = False) -> int:
@@ -107,12 +132,15 @@ def print_query(path: str, query: str, *, max_rows: int, debug: bool = False) ->
         con.close()
 
 
-def write_html(path: str, out: Path) -> int:
-    """Write the charted report (``pipelines.insight``) to ``out`` and say where."""
+def write_html(path: str, out: Path, account: str | None = None) -> int:
+    """Write the charted report (``pipelines.insight``) to ``out`` and say where; of one
+    ``account`` of the accounts file, when given."""
     from pipelines.insight.report_html import write_html_report
 
-    con = open_read_only(path)
+    con = open_accounts(path) if account else open_read_only(path)
     try:
+        if account:
+            show_account(con, account)
         summary = write_html_report(con, out)
     finally:
         con.close()

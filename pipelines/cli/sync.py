@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ from pipelines.validation import ValidationFailure
 from warehouse.tables import BILLING_EVENTS
 
 PID_TAG = "falcost/pid"
+# A pid means something only on its own machine, and a PostgreSQL-backed history is shared.
+HOST_TAG = "falcost/host"
 LOCATION_NAME = "falcost"  # the code location's name: pyproject's [tool.dg.project], falcost ui
 DEFINITIONS_MODULE = "pipelines.definitions"
 # Dagster's switch for one planned event per asset of a ranged run (see ``_run_once``).
@@ -139,8 +142,15 @@ def gate_config(env: Mapping[str, str] = os.environ) -> dict:
     return {"ops": ops} if ops else {}
 
 
-def run_main_job(start: date, end: date, *, notify: Callable[[str], None] = print) -> SyncOutcome:
-    """Materialise every asset for the UTC days ``start``..``end`` (inclusive).
+def run_main_job(
+    start: date,
+    end: date,
+    *,
+    account: str | None = None,
+    notify: Callable[[str], None] = print,
+) -> SyncOutcome:
+    """Materialise every asset for the UTC days ``start``..``end`` (inclusive), of one
+    ``account`` of the accounts file when given.
 
     The caller holds the sync lock and has checked the warehouse and the key
     (``pipelines.cli.app``), so this starts at the Dagster instance.
@@ -152,7 +162,7 @@ def run_main_job(start: date, end: date, *, notify: Callable[[str], None] = prin
     gates = gate_config()
     with dagster_instance() as instance:
         release_dead_runs(instance, notify=notify)
-        return _run_once(job, instance, start, end, gates)
+        return _run_once(job, instance, start, end, gates, account)
 
 
 def _run_once(
@@ -161,6 +171,7 @@ def _run_once(
     start: date,
     end: date,
     gates: dict | None = None,
+    account: str | None = None,
 ) -> SyncOutcome:
     """``main_job`` as one run over the day range: one API session, one run in the UI.
 
@@ -177,7 +188,8 @@ def _run_once(
     from dagster._core.definitions.job_base import InMemoryJob
     from dagster._core.execution.api import create_execution_plan, execute_run
 
-    tags = {PID_TAG: str(os.getpid()), **range_tags(start.isoformat(), end.isoformat())}
+    process = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+    tags = {**process, **range_tags(start.isoformat(), end.isoformat(), account)}
     logging = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
     run_config = {**logging, **(gates or {})}
     os.environ.setdefault(PLANNED_AS_SUBSET, "true")
@@ -236,13 +248,17 @@ def release_dead_runs(instance: dg.DagsterInstance, *, notify: Callable[[str], N
     """Fail the runs of ``falcost`` processes that died (SIGKILL, OOM) and free their pool slots.
 
     A killed in-process run never releases its claim on the ``duckdb`` pool, so the next run
-    would wait for that slot forever. Callers hold the sync lock, so no live sync is touched.
+    would wait for that slot forever. Callers hold the sync lock, so no live sync is touched;
+    runs of other machines sharing a PostgreSQL history are left alone (their pids are not
+    ours to look up), and runs recorded before the host tag existed count as this machine's.
     """
     stuck = instance.get_runs(
         filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING])
     )
     for run in stuck:
         pid = run.tags.get(PID_TAG)
+        if run.tags.get(HOST_TAG, socket.gethostname()) != socket.gethostname():
+            continue
         if pid is None or not pid.isdigit() or _alive(int(pid)):
             continue
         instance.report_run_failed(run, f"the falcost process (pid {pid}) running it died")

@@ -9,6 +9,7 @@ beside its destination and renamed into place, so a reader never sees half an ex
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -17,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 import warehouse
+from warehouse.account_view import show_account
 
 FORMATS = ("csv", "parquet")
 DATETIME_COLUMNS = (
@@ -26,6 +28,7 @@ DATETIME_COLUMNS = (
     "ChargePeriodStart",
 )
 ISO_UTC = "%Y-%m-%dT%H:%M:%SZ"
+ACCOUNT_COLUMN = "x_FalcostAccount"  # with an accounts file: the account of the row
 WAREHOUSE_TOTAL = (
     "select coalesce(sum(billed_cost), 0) from marts.spend_daily "
     "where usage_date >= $start and usage_date < $end"
@@ -41,18 +44,46 @@ class FocusExport:
     end: date  # exclusive
 
 
+def _rows_of_each_account(
+    con: duckdb.DuckDBPyConnection, accounts: Sequence[str], params: dict
+) -> None:
+    """``focus_export`` as every account's rows, each named in ``x_FalcostAccount``: the SQL
+    reads one account at a time (``warehouse.account_view``)."""
+    query = warehouse.sql("exports/focus")
+    try:
+        for i, name in enumerate(accounts):
+            show_account(con, name)
+            rows = f"select *, '{name}' as \"{ACCOUNT_COLUMN}\" from ({query})"
+            if i == 0:
+                con.execute(f"create or replace temp table focus_export as {rows}", params)
+            else:
+                con.execute(f"insert into focus_export {rows}", params)
+    finally:  # one account: its own rows stay in view, for its total
+        show_account(con, accounts[0] if len(accounts) == 1 else None)
+
+
 def export_focus(
-    con: duckdb.DuckDBPyConnection, start: date, end: date, path: Path, fmt: str
+    con: duckdb.DuckDBPyConnection,
+    start: date,
+    end: date,
+    path: Path,
+    fmt: str,
+    accounts: Sequence[str] = (),
 ) -> FocusExport:
-    """Write the FOCUS rows of the UTC days ``[start, end)`` to ``path`` as ``fmt``."""
+    """Write the FOCUS rows of the UTC days ``[start, end)`` to ``path`` as ``fmt``; with
+    ``accounts``, every one of those accounts' (``con`` from ``warehouse.account_view``)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     if start >= end:
         raise ValueError(f"an empty period: {start} is not before {end}")
-    con.execute(
-        "create or replace temp table focus_export as " + warehouse.sql("exports/focus"),
-        {"start": start, "end": end},
-    )
+    params = {"start": start, "end": end}
+    if accounts:
+        _rows_of_each_account(con, accounts, params)
+    else:
+        con.execute(
+            "create or replace temp table focus_export as " + warehouse.sql("exports/focus"),
+            params,
+        )
     try:
         rows, billed = con.execute(
             'select count(*), coalesce(sum("BilledCost"), 0) from focus_export'

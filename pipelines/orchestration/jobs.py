@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import dagster as dg
 
+from pipelines import accounts
+from pipelines.orchestration.partitions import ACCOUNT_NAMES
 from warehouse.tables import (
     ANALYTICS_DAILY,
     API_KEYS,
@@ -61,32 +63,58 @@ instances_job = dg.define_asset_job(
 )
 
 
-def range_tags(first: str, last: str) -> dict[str, str]:
-    """Run tags that make one run cover the partitions ``first``..``last`` (inclusive)."""
+def range_tags(first: str, last: str, account: str | None = None) -> dict[str, str]:
+    """Run tags that make one run cover the days ``first``..``last`` (inclusive), of one
+    account of the accounts file when ``account`` is given (day × account partitions)."""
+    if account is None:
+        return {accounts.RANGE_START: first, accounts.RANGE_END: last}
     return {
-        "dagster/asset_partition_range_start": first,
-        "dagster/asset_partition_range_end": last,
+        accounts.RANGE_START: accounts.partition_key(account, first),
+        accounts.RANGE_END: accounts.partition_key(account, last),
+        accounts.ACCOUNT_TAG: account,
     }
 
 
+def _each_account() -> list[str | None]:
+    """One run per account of the accounts file: each its own API session and rate limit."""
+    return list(ACCOUNT_NAMES) or [None]
+
+
 @dg.schedule(job=usage_job, cron_schedule="30 2 * * *", execution_timezone="UTC")
-def daily_usage_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+def daily_usage_schedule(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest]:
     """Yesterday, plus a re-pull of the 3 days before it: fal's usage for a day keeps arriving
     for a few days (billing events are indexed late), and re-loading a day replaces it."""
     yesterday = context.scheduled_execution_time.date() - timedelta(days=1)
     first = yesterday - timedelta(days=USAGE_LOOKBACK_DAYS)
-    return dg.RunRequest(
-        run_key=f"usage-{yesterday.isoformat()}",
-        tags=range_tags(first.isoformat(), yesterday.isoformat()),
+    return [
+        dg.RunRequest(
+            run_key="-".join(filter(None, ["usage", account, yesterday.isoformat()])),
+            tags=range_tags(first.isoformat(), yesterday.isoformat(), account),
+        )
+        for account in _each_account()
+    ]
+
+
+def _per_account(job: dg.UnresolvedAssetJobDefinition, cron: str) -> dg.ScheduleDefinition:
+    """A schedule of an unpartitioned job: one run, or one per account (tagged with it)."""
+
+    def requests(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest]:
+        return [
+            dg.RunRequest(tags={accounts.ACCOUNT_TAG: account} if account else {})
+            for account in _each_account()
+        ]
+
+    return dg.ScheduleDefinition(
+        name=f"{job.name}_schedule",
+        job=job,
+        cron_schedule=cron,
+        execution_timezone="UTC",
+        execution_fn=requests,
     )
 
 
-catalog_schedule = dg.ScheduleDefinition(
-    job=catalog_job, cron_schedule="0 2 * * *", execution_timezone="UTC"
-)
-instances_schedule = dg.ScheduleDefinition(
-    job=instances_job, cron_schedule="*/15 * * * *", execution_timezone="UTC"
-)
+catalog_schedule = _per_account(catalog_job, "0 2 * * *")
+instances_schedule = _per_account(instances_job, "*/15 * * * *")
 
 schedules = [daily_usage_schedule, catalog_schedule, instances_schedule]
 jobs = [main_job, usage_job, catalog_job, instances_job]

@@ -18,11 +18,11 @@ import duckdb
 from dagster_duckdb import DuckDBResource
 from pydantic import Field, PrivateAttr
 
-from pipelines import settings
+from pipelines import accounts, settings
 from pipelines.fal import FalClient
 from pipelines.fal.background import BackgroundSession
 from pipelines.fetches import Fetch
-from pipelines.sources import make_client
+from pipelines.sources import account_client, make_client
 from warehouse.connection import LockWait, open_for_loads
 
 T = TypeVar("T")
@@ -66,6 +66,7 @@ class FalPlatformResource(dg.ConfigurableResource):
     )
     _session: BackgroundSession | None = PrivateAttr(default=None)
     _started: dict[str, Future] = PrivateAttr(default_factory=dict)
+    _account: accounts.Account | None = PrivateAttr(default=None)  # set per run (accounts file)
 
     def __repr__(self) -> str:
         return f"FalPlatformResource(source={self.source!r}, max_in_flight={self.max_in_flight})"
@@ -73,7 +74,10 @@ class FalPlatformResource(dg.ConfigurableResource):
     __str__ = __repr__
 
     def client(self, progress: Callable[[str], None] | None = None) -> FalClient:
-        """A new client for this source (use as ``async with``); raises ``FalConfigError``."""
+        """A new client for this source, or for the run's account of the accounts file (use as
+        ``async with``); raises ``FalConfigError``."""
+        if self._account is not None:
+            return account_client(self._account, progress=progress)
         return make_client(
             self.source,
             fal_key=self.fal_key,
@@ -110,14 +114,23 @@ class FalPlatformResource(dg.ConfigurableResource):
             return  # resources set up again after the run (e.g. for its hooks): nothing to fetch
         from pipelines.prefetch import adopt, run_window, start_fetches
 
+        name = accounts.run_account(run.tags)
+        self._account = accounts.named(name) if name else None
+        path = self.loads_path(name)
         selected, window = run_assets(run, context.instance), run_window(run.tags)
-        early = adopt(selected, window, self.warehouse_path)
+        early = adopt(selected, window, path, name)
         if early is not None:  # ``falcost sync`` started them before Dagster was imported
             early.session.client.progress = context.log.info
             self._session, self._started = early.session, early.started
             return
         self._session = BackgroundSession(self.client(progress=context.log.info)).__enter__()
-        self._started = start_fetches(self._session, selected, window, self.warehouse_path)
+        self._started = start_fetches(self._session, selected, window, path)
+
+    def loads_path(self, account: str | None) -> str | None:
+        """The file the run's loads write: the warehouse, or the account's own file."""
+        if account is None or self.warehouse_path is None:
+            return self.warehouse_path
+        return accounts.staging_path(self.warehouse_path, account)
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._session is not None:
@@ -151,15 +164,52 @@ class WarehouseResource(DuckDBResource):
     While another process holds the file, the connection waits up to ``LOCK_WAIT_SECONDS``,
     logging each wait with DuckDB's message, which names the holder. The connection is closed
     on every exit (``DuckDBResource`` leaves it open when the body raises).
+
+    With an accounts file, a run's raw tables and marts go to its account's own file
+    (``pipelines.accounts.staging_path``): ``get_connection`` opens that one, and
+    ``get_team_connection`` the warehouse every account is combined into.
     """
+
+    _staging: str | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        name = accounts.run_account(context.run.tags) if context.run else None
+        self._staging = accounts.staging_path(self.database, name) if name else None
+
+    @property
+    def loads_path(self) -> str:
+        """The file this run loads: its account's own, or the warehouse for one account."""
+        if self._staging is None and configured_accounts():
+            raise accounts.AccountsError(
+                "with an accounts file, a run that loads names its account: run falcost sync, "
+                f"a schedule, or a partition of one account (or tag the run {accounts.ACCOUNT_TAG})"
+            )
+        return self._staging or self.database
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = open_for_loads(self.database, wait_s=LOCK_WAIT_SECONDS, on_wait=_log_lock_wait)
-        try:
+        with _opened(self.loads_path) as con:
             yield con
-        finally:
-            con.close()
+
+    @contextmanager
+    def get_team_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with _opened(self.database) as con:
+            yield con
+
+
+@contextmanager
+def _opened(path: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = open_for_loads(path, wait_s=LOCK_WAIT_SECONDS, on_wait=_log_lock_wait)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def configured_accounts() -> tuple[str, ...]:
+    from pipelines.orchestration.partitions import ACCOUNT_NAMES  # as the code location saw them
+
+    return ACCOUNT_NAMES
 
 
 def _log_lock_wait(wait: LockWait) -> None:

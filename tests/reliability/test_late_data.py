@@ -37,7 +37,8 @@ def scheduled_window(day) -> tuple:
     context = dg.build_schedule_context(
         scheduled_execution_time=datetime.combine(day, time(2, 30), UTC)
     )
-    tags = daily_usage_schedule(context).tags
+    [request] = daily_usage_schedule(context)
+    tags = request.tags
     first = tags["dagster/asset_partition_range_start"]
     last = tags["dagster/asset_partition_range_end"]
     return datetime.fromisoformat(first).date(), datetime.fromisoformat(last).date()

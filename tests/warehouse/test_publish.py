@@ -96,3 +96,22 @@ def test_falcost_sql_reads_the_copy_while_a_writer_holds_the_warehouse(monkeypat
         writer.close()
     assert answer.exit_code == 0, answer.output
     assert str(len(sim.usage_items(FIRST))) in answer.output
+
+
+def test_the_copy_goes_where_falcost_read_copy_says_and_readers_follow_it(monkeypatch, tmp_path):
+    import duckdb
+
+    from pipelines import settings
+    from warehouse.publish import publish
+
+    source = tmp_path / "falcost.duckdb"
+    with duckdb.connect(str(source)) as con:
+        con.execute("create table t as select 42 as answer")
+    elsewhere = tmp_path / "shared" / "for-bi.duckdb"
+    monkeypatch.setenv("FALCOST_WAREHOUSE", str(source))
+    monkeypatch.setenv("FALCOST_READ_COPY", str(elsewhere))
+    assert settings.readable_path() == str(source)  # nothing published yet
+    assert publish(source).path == elsewhere
+    assert settings.readable_path() == str(elsewhere)
+    assert query(str(elsewhere), "select answer from t") == [(42,)]
+    assert not published_path(source, {}).exists()  # not also beside the warehouse
