@@ -3,6 +3,7 @@
     python -m benchmarks.run                      # everything, full size (a few minutes)
     python -m benchmarks.run --smoke              # tiny sizes, well under a minute
     python -m benchmarks.run --only backfill,incremental --latency-ms 250
+    python -m benchmarks.run --only accounts --latency-ms 250   # two accounts, one sync
 
 Each sync is ``falcost sync`` in a subprocess against the simulator, served from this process
 on loopback with a fixed seed, a fixed latency per request and 429 past 8 requests in flight.
@@ -16,12 +17,13 @@ import platform
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
 
 from benchmarks import bounds, report, targets
+from benchmarks.accounts import AccountsResult, accounts_benchmark
 from benchmarks.minimum import CATALOGUE, OPERATIONS, Minimum, Truth, minimum
 from benchmarks.server import RequestLog, recording_server
 from benchmarks.sync import (
@@ -38,6 +40,7 @@ from pipelines.sim import Faults, SimConfig, Simulation
 from warehouse.connection import connect
 
 SCENARIOS = ("backfill", "incremental", "load", "memory", "marts", "bounds")
+OPT_IN = ("accounts",)  # measured only when named in --only
 
 
 @dataclass
@@ -48,6 +51,7 @@ class Options:
     load_rows: int = 10_000_000
     memory_days: int = 365
     only: tuple[str, ...] = SCENARIOS
+    accounts_days: int = 30
     seed: int = 7
     in_flight: int = 8
     repeat: int = 3
@@ -104,10 +108,12 @@ class Results:
     marts: MartsResult | None = None
     imports: tuple[float, float] | None = None
     bounds: list[bounds.Bound] = field(default_factory=list)
+    accounts: AccountsResult | None = None
 
     @property
     def ok(self) -> bool:
-        return all(s.run.exit_code == 0 and not s.problems for s in self.syncs)
+        syncs_ok = all(s.run.exit_code == 0 and not s.problems for s in self.syncs)
+        return syncs_ok and not (self.accounts and self.accounts.problems)
 
 
 def verify(path: Path, truth: Truth, first: date, last: date) -> list[str]:
@@ -275,6 +281,15 @@ def run(options: Options, workroot: Path) -> Results:
         print(f"\n## load {load.rows:,} usage rows (generated in {load.generate_s:.1f} s)")
         print(f"loads.replace_days: {', '.join(f'{x:.2f}' for x in load.project_s)} s")
         print(f"DuckDB insert from Arrow: {', '.join(f'{x:.2f}' for x in load.duckdb_s)} s")
+    if "accounts" in wanted:
+        latency_ms = options.latencies_ms[0]
+        results.accounts = accounts_benchmark(
+            options,
+            workroot,
+            yesterday - timedelta(days=options.accounts_days - 1),
+            yesterday,
+            lambda seed: simulation(replace(options, seed=seed), today, latency_ms),
+        )
     if "bounds" in wanted:
         print("\n## time bounds the tests no longer assert (seconds)", flush=True)
         results.bounds = bounds.measure(repeat=options.repeat)
@@ -316,7 +331,10 @@ def parse(argv: list[str] | None = None) -> Options:
         default=defaults.memory_days,
         help="days of the memory backfill (also the marts' warehouse)",
     )
-    parser.add_argument("--only", default=",".join(SCENARIOS), help=",".join(SCENARIOS))
+    parser.add_argument("--only", default=",".join(SCENARIOS), help=",".join(SCENARIOS + OPT_IN))
+    parser.add_argument(
+        "--accounts-days", type=int, default=defaults.accounts_days, help="days per account"
+    )
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument(
         "--repeat",
@@ -327,7 +345,7 @@ def parse(argv: list[str] | None = None) -> Options:
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, for a quick check")
     args = parser.parse_args(argv)
     only = tuple(s.strip() for s in args.only.split(",") if s.strip())
-    unknown = set(only) - set(SCENARIOS)
+    unknown = set(only) - set(SCENARIOS + OPT_IN)
     if unknown:
         parser.error(f"unknown --only value(s): {', '.join(sorted(unknown))}")
     options = Options(
@@ -337,6 +355,7 @@ def parse(argv: list[str] | None = None) -> Options:
         load_rows=args.load_rows,
         memory_days=args.memory_days,
         only=only,
+        accounts_days=args.accounts_days,
         seed=args.seed,
         repeat=args.repeat,
         smoke=args.smoke,

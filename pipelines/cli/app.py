@@ -115,7 +115,7 @@ def _sync(start: date, end: date, debug: bool) -> None:
             if team:
                 outcomes = _sync_accounts(clients, window, path, notify)
             else:
-                outcomes = {None: _sync_one(clients[None], window, path, notify)}
+                outcomes = {"": _sync_one(clients[None], window, path, notify)}
     except (SyncBusyError, FalError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
@@ -128,7 +128,7 @@ def _sync(start: date, end: date, debug: bool) -> None:
             raise
         click.echo(f"error: {failure}", err=True)
         sys.exit(2)
-    failed = [_print_outcome(outcome, debug, name) for name, outcome in outcomes.items()]
+    failed = [_print_outcome(outcome, debug, title) for title, outcome in outcomes.items()]
     if any(failed):
         sys.exit(1)
 
@@ -152,8 +152,8 @@ def _sync_one(client, window: tuple[date, date], path: str, notify: Callable[[st
 def _sync_accounts(clients, window: tuple[date, date], path: str, notify: Callable[[str], None]):
     """Every account of the accounts file: all their fetches start at once, each on its own
     API session (its own key, rate limit and requests in flight), then one run per account
-    loads its own file, one writer at a time. A refused key fails that account's run (and so
-    its partitions) alone."""
+    loads its own file, one writer at a time; a last run combines them into the warehouse and
+    reports. A refused key fails that account's run (and so its partitions) alone."""
     from contextlib import ExitStack
 
     from pipelines.prefetch import started_early
@@ -166,10 +166,14 @@ def _sync_accounts(clients, window: tuple[date, date], path: str, notify: Callab
                 )
             except FalError as exc:
                 notify(f"account {name}: {exc}")
-        from pipelines.cli.sync import run_main_job
+        from pipelines.cli.sync import run_main_job, run_team_steps
 
         first, last = window[0], window[1] - timedelta(days=1)
-        return {name: run_main_job(first, last, account=name, notify=notify) for name in clients}
+        outcomes = {
+            f"account {name}: ": run_main_job(first, last, account=name, notify=notify)
+            for name in clients
+        }
+    return outcomes | {"all accounts: ": run_team_steps(notify=notify)}
 
 
 def _show_client_warnings() -> None:
@@ -183,9 +187,8 @@ def _show_client_warnings() -> None:
         logger.setLevel(logging.WARNING)
 
 
-def _print_outcome(outcome, debug: bool, account: str | None = None) -> bool:
-    """Print one run's table and failures; True when it failed."""
-    title = f"account {account}: " if account else ""
+def _print_outcome(outcome, debug: bool, title: str = "") -> bool:
+    """Print one run's table and failures (each line led by ``title``); True when it failed."""
     click.echo(f"\n{title}runs {', '.join(outcome.run_ids)}")
     click.echo(
         f"{'asset':<28}{'days':>6}{'written':>10}{'in table':>10}{'requests':>10}{'retries':>9}"

@@ -26,6 +26,8 @@ LOCATION_NAME = "falcost"  # the code location's name: pyproject's [tool.dg.proj
 DEFINITIONS_MODULE = "pipelines.definitions"
 # Dagster's switch for one planned event per asset of a ranged run (see ``_run_once``).
 PLANNED_AS_SUBSET = "DAGSTER_EMIT_PARTITION_SUBSET_IN_PLANNED_EVENTS"
+# the steps that read the whole warehouse: with several accounts, once after all their runs
+TEAM_GROUPS = frozenset({"publish", "alerts", "reports", "exports"})
 
 
 def dagster_instance() -> dg.DagsterInstance:
@@ -149,29 +151,53 @@ def run_main_job(
     account: str | None = None,
     notify: Callable[[str], None] = print,
 ) -> SyncOutcome:
-    """Materialise every asset for the UTC days ``start``..``end`` (inclusive), of one
-    ``account`` of the accounts file when given.
+    """Materialise every asset for the UTC days ``start``..``end`` (inclusive); with an
+    ``account`` of the accounts file, that account's raw tables and marts only (the
+    warehouse's own steps follow in ``run_team_steps``).
 
     The caller holds the sync lock and has checked the warehouse and the key
     (``pipelines.cli.app``), so this starts at the Dagster instance.
     """
+    job = _main_job()
+    selection = None if account is None else _keys(job) - _team_keys(job)
+    tags = range_tags(start.isoformat(), end.isoformat(), account)
+    with dagster_instance() as instance:
+        release_dead_runs(instance, notify=notify)
+        return _run_once(job, instance, tags, gate_config(), selection)
+
+
+def run_team_steps(*, notify: Callable[[str], None] = print) -> SyncOutcome:
+    """With an accounts file, once every account's run is over: one run of the steps that
+    read the whole warehouse (the accounts combined, alerts, reports, the FOCUS file, the
+    published copy), instead of one in each account's run."""
+    job = _main_job()
+    with dagster_instance() as instance:
+        release_dead_runs(instance, notify=notify)
+        return _run_once(job, instance, {}, selection=_team_keys(job))
+
+
+def _main_job() -> dg.JobDefinition:
     from pipelines.definitions import build_definitions
     from pipelines.orchestration.resources import from_environment
 
-    job = build_definitions(from_environment()).resolve_job_def("main_job")
-    gates = gate_config()
-    with dagster_instance() as instance:
-        release_dead_runs(instance, notify=notify)
-        return _run_once(job, instance, start, end, gates, account)
+    return build_definitions(from_environment()).resolve_job_def("main_job")
+
+
+def _keys(job: dg.JobDefinition) -> set[dg.AssetKey]:
+    return set(job.asset_layer.asset_graph.materializable_asset_keys)
+
+
+def _team_keys(job: dg.JobDefinition) -> set[dg.AssetKey]:
+    graph = job.asset_layer.asset_graph
+    return {key for key in _keys(job) if graph.get(key).group_name in TEAM_GROUPS}
 
 
 def _run_once(
     job: dg.JobDefinition,
     instance: dg.DagsterInstance,
-    start: date,
-    end: date,
+    tags: dict[str, str],
     gates: dict | None = None,
-    account: str | None = None,
+    selection: set[dg.AssetKey] | None = None,
 ) -> SyncOutcome:
     """``main_job`` as one run over the day range: one API session, one run in the UI.
 
@@ -189,20 +215,23 @@ def _run_once(
     from dagster._core.execution.api import create_execution_plan, execute_run
 
     process = {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
-    tags = {**process, **range_tags(start.isoformat(), end.isoformat(), account)}
+    tags = {**process, **tags}
     logging = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
     run_config = {**logging, **(gates or {})}
     os.environ.setdefault(PLANNED_AS_SUBSET, "true")
-    runnable = InMemoryJob(job)
-    plan = create_execution_plan(runnable, run_config=run_config, instance_ref=instance.get_ref())
+    planned = job.get_subset(asset_selection=selection) if selection else job
+    plan = create_execution_plan(
+        InMemoryJob(planned), run_config=run_config, instance_ref=instance.get_ref()
+    )
     run = instance.create_run_for_job(
-        job_def=job,
+        job_def=planned,
         execution_plan=plan,
         run_config=run_config,
         tags={**job.run_tags, **tags},
+        asset_selection=selection,
         remote_job_origin=job_origin(job.name),
     )
-    return summarise(execute_run(runnable, run, instance))
+    return summarise(execute_run(InMemoryJob(job), run, instance))  # it takes the selection
 
 
 def workspace_yaml() -> str:
