@@ -13,20 +13,16 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.combine import SCHEMAS
+from warehouse.combine import SCHEMAS, quoted
 
 TEAM = "team"  # the attached team warehouse's catalog
-
-
-def _quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def open_team(path: str | Path) -> duckdb.DuckDBPyConnection:
     """An in-memory connection with the team warehouse at ``path`` attached read-only."""
     con = duckdb.connect()
     try:
-        con.execute(f"attach {_quoted(str(path))} as {TEAM} (read_only)")
+        con.execute(f"attach {quoted(str(path))} as {TEAM} (read_only)")
         for schema in SCHEMAS:
             con.execute(f"create schema if not exists {schema}")
     except BaseException:
@@ -55,6 +51,6 @@ def show_account(con: duckdb.DuckDBPyConnection, account: str | None) -> None:
             rows = f"select * from {TEAM}.{table}"
         else:
             rows = (
-                f"select * exclude (account) from {TEAM}.{table} where account = {_quoted(account)}"
+                f"select * exclude (account) from {TEAM}.{table} where account = {quoted(account)}"
             )
         con.execute(f"create or replace view {table} as {rows}")

@@ -20,7 +20,8 @@ TEAM_OWNED = frozenset({"meta.ddl_applied", "meta.alerts_sent"})
 ACCOUNT_COMMENT = "fal account the row belongs to (name in the FALCOST_ACCOUNTS file)"
 
 
-def _quoted(text: str) -> str:
+def quoted(text: str) -> str:
+    """``text`` as a SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -37,19 +38,19 @@ def _comments(con: duckdb.DuckDBPyConnection, database: str, table: str) -> list
     """``comment on`` statements that give the team's table the account table's comments."""
     schema, name = table.split(".")
     where = {"db": database, "schema": schema, "name": name}
-    statements = [f"comment on column {table}.account is {_quoted(ACCOUNT_COMMENT)}"]
+    statements = [f"comment on column {table}.account is {quoted(ACCOUNT_COMMENT)}"]
     for (comment,) in con.execute(
         "select comment from duckdb_tables() where database_name = $db "
         "and schema_name = $schema and table_name = $name and comment is not null",
         where,
     ).fetchall():
-        statements.append(f"comment on table {table} is {_quoted(comment)}")
+        statements.append(f"comment on table {table} is {quoted(comment)}")
     for column, comment in con.execute(
         "select column_name, comment from duckdb_columns() where database_name = $db "
         "and schema_name = $schema and table_name = $name and comment is not null",
         where,
     ).fetchall():
-        statements.append(f'comment on column {table}."{column}" is {_quoted(comment)}')
+        statements.append(f'comment on column {table}."{column}" is {quoted(comment)}')
     return statements
 
 
@@ -62,7 +63,7 @@ def attached(con: duckdb.DuckDBPyConnection, files: Mapping[str, str]) -> Iterat
     done: list[str] = []
     try:
         for name, path in present.items():
-            con.execute(f"attach {_quoted(path)} as {aliases[name]} (read_only)")
+            con.execute(f"attach {quoted(path)} as {aliases[name]} (read_only)")
             done.append(aliases[name])
         yield aliases
     finally:
@@ -70,10 +71,49 @@ def attached(con: duckdb.DuckDBPyConnection, files: Mapping[str, str]) -> Iterat
             con.execute(f"detach {alias}")
 
 
+class AccountsMismatch(ValueError):
+    """A warehouse written for one account used for several, or the other way round."""
+
+
+def holds_accounts(con: duckdb.DuckDBPyConnection) -> bool | None:
+    """Whether ``con``'s warehouse holds several accounts (True: its tables have the ``account``
+    column), one (False: loads without it), or nothing yet (None)."""
+    columns = con.execute(
+        "select column_name from duckdb_columns() where database_name = current_database() "
+        "and schema_name = 'meta' and table_name = 'loads'"
+    ).fetchall()
+    if not columns:
+        return None
+    if ("account",) in columns:
+        return True
+    loads = con.execute("select count(*) from meta.loads").fetchall()[0][0]
+    return False if loads else None
+
+
+def refuse_mismatch(con: duckdb.DuckDBPyConnection, path: str, *, several: bool) -> None:
+    """Refuse to load one account into a warehouse of several, or to combine several into a
+    warehouse of one (either would silently drop or mix rows); one line says what to do."""
+    held = holds_accounts(con)
+    if held is None or held == several:
+        return
+    if several:
+        raise AccountsMismatch(
+            f"{path} holds one account's data, loaded without FALCOST_ACCOUNTS: to keep it, "
+            "move the file to its account's own (<warehouse>.accounts/<name>.duckdb), or set "
+            "FALCOST_WAREHOUSE to a new file"
+        )
+    raise AccountsMismatch(
+        f"{path} holds several accounts' data (FALCOST_ACCOUNTS): set FALCOST_ACCOUNTS again, "
+        "or FALCOST_WAREHOUSE to another file"
+    )
+
+
 def combine(con: duckdb.DuckDBPyConnection, files: Mapping[str, str]) -> dict[str, int]:
     """Rebuild the team warehouse (``con``) from the accounts' files (``name -> path``; names
     are ``pipelines.accounts.NAME``s, so they quote safely). Accounts without a file yet are
-    left out. Returns the rows of each combined table."""
+    left out. Returns the rows of each combined table. Raises ``AccountsMismatch`` for a
+    warehouse that holds a single account's loads."""
+    refuse_mismatch(con, "the warehouse", several=True)
     with attached(con, files) as aliases:
         sources: dict[str, list[str]] = {}
         for name, alias in aliases.items():
@@ -84,7 +124,7 @@ def combine(con: duckdb.DuckDBPyConnection, files: Mapping[str, str]) -> dict[st
         try:
             for table, names in sorted(sources.items()):
                 union = " union all by name ".join(
-                    f"select {_quoted(name)} as account, * from {aliases[name]}.{table}"
+                    f"select {quoted(name)} as account, * from {aliases[name]}.{table}"
                     for name in names
                 )
                 con.execute(f"create or replace table {table} as {union}")

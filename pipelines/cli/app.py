@@ -76,12 +76,14 @@ def _sync(start: date, end: date, debug: bool) -> None:
         InstanceUnusableError,
         SyncBusyError,
         WarehouseUnusableError,
+        check_accounts_match,
         exclusive_sync,
         instance_failure,
         settle_dagster_home,
         wait_for_warehouse,
     )
     from pipelines.sources import account_client, client_from_environment
+    from warehouse.combine import AccountsMismatch
 
     try:
         team = accounts.configured()
@@ -112,6 +114,7 @@ def _sync(start: date, end: date, debug: bool) -> None:
     try:
         with exclusive_sync(path):
             wait_for_warehouse(path, notify=notify)
+            check_accounts_match(path, several=bool(team))
             if team:
                 outcomes = _sync_accounts(clients, window, path, notify)
             else:
@@ -119,7 +122,7 @@ def _sync(start: date, end: date, debug: bool) -> None:
     except (SyncBusyError, FalError) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    except WarehouseUnusableError as exc:
+    except (WarehouseUnusableError, AccountsMismatch) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     except Exception as exc:

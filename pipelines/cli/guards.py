@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 import duckdb
 
 from pipelines import settings
+from warehouse.combine import refuse_mismatch
 from warehouse.connection import LockWait, connect, is_locked
 
 LOCK_WAIT_SECONDS = 30.0  # before the run starts; each load then waits on its own
@@ -150,6 +151,18 @@ def wait_for_warehouse(path: str, *, notify: Callable[[str], None] = print) -> N
         ) from None
     except (duckdb.Error, OSError) as exc:
         raise _unusable(path, exc) from None
+
+
+def check_accounts_match(path: str, *, several: bool) -> None:
+    """Refuse, before the run, a warehouse of one account for several or the other way round
+    (``warehouse.combine.refuse_mismatch``); raises ``AccountsMismatch``."""
+    if not Path(path).is_file():
+        return
+    con = connect(path, read_only=True)
+    try:
+        refuse_mismatch(con, path, several=several)
+    finally:
+        con.close()
 
 
 def _instance_unusable(home: Path, reason: object) -> InstanceUnusableError:

@@ -23,6 +23,7 @@ from pipelines.fal import FalClient
 from pipelines.fal.background import BackgroundSession
 from pipelines.fetches import Fetch
 from pipelines.sources import account_client, make_client
+from warehouse.combine import refuse_mismatch
 from warehouse.connection import LockWait, open_for_loads
 
 T = TypeVar("T")
@@ -189,6 +190,8 @@ class WarehouseResource(DuckDBResource):
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         with _opened(self.loads_path) as con:
+            if self._staging is None:  # one account: never into a warehouse of several
+                refuse_mismatch(con, self.database, several=False)
             yield con
 
     @contextmanager

@@ -312,3 +312,37 @@ def test_each_accounts_budget_crossing_is_its_own_alert(synced):
         assert f"{spent[name]:,.2f} USD" in message["message"]
     keys = query(folder / "team.duckdb", "select distinct alert_key from meta.alerts_sent")
     assert sorted(k.split("/")[0] for (k,) in keys) == ["alpha", "beta"]  # warn, not over
+
+
+def test_a_warehouse_of_one_account_and_one_of_several_are_never_mixed(
+    synced, monkeypatch, tmp_path
+):
+    """Loading one account into the warehouse of several (or several into one account's)
+    would drop or mix rows: refused before anything runs, in one line."""
+    from click.testing import CliRunner
+
+    from pipelines.cli import main
+    from warehouse import apply_ddl
+
+    folder, _, _, _ = synced
+    runner = CliRunner()
+    sync = ["sync", "--start", str(FIRST), "--end", str(LAST)]
+    monkeypatch.setenv("FALCOST_SOURCE", "simulator")
+    monkeypatch.setenv("FALCOST_WAREHOUSE", str(folder / "team.duckdb"))
+    single = runner.invoke(main, sync)
+    assert single.exit_code == 2
+    assert "holds several accounts' data (FALCOST_ACCOUNTS)" in single.output
+
+    one = tmp_path / "one.duckdb"
+    with connect(str(one)) as con:
+        apply_ddl(con)
+        con.execute(
+            "insert into meta.loads values ('run', 'raw.models', null, null, null, 1, now())"
+        )
+    (tmp_path / "accounts.toml").write_text('[[account]]\nname = "a"\nsource = "simulator"\n')
+    monkeypatch.setenv("FALCOST_ACCOUNTS", str(tmp_path / "accounts.toml"))
+    monkeypatch.setenv("FALCOST_WAREHOUSE", str(one))
+    several = runner.invoke(main, sync)
+    assert several.exit_code == 2
+    assert f"{one} holds one account's data, loaded without FALCOST_ACCOUNTS" in several.output
+    assert query(one, "select count(*) from meta.loads") == [(1,)]
