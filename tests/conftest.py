@@ -35,6 +35,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> None:
         "FALCOST_DAGSTER_PG_URL",
     ):
         monkeypatch.delenv(name, raising=False)
+    # The charted report costs about a second a run; its own tests (tests/insight) turn it on.
+    monkeypatch.setenv("FALCOST_REPORT_HTML", "off")
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path_factory.mktemp("dagster_home")))
 
 

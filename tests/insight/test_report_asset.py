@@ -32,3 +32,15 @@ def test_the_report_path_comes_from_the_environment_when_set(tmp_path):
     assert report_path("w/falcost.duckdb", {REPORT_HTML: str(chosen)}) == chosen
     assert report_path("w/falcost.duckdb", {REPORT_HTML: " "}) == Path("w") / DEFAULT_NAME
     assert report_path("w/falcost.duckdb", {}) == Path("w") / DEFAULT_NAME
+
+
+def test_the_report_can_be_turned_off(synced, monkeypatch):
+    monkeypatch.setenv(REPORT_HTML, "off")
+    path = synced[1]
+    (Path(path).parent / DEFAULT_NAME).unlink(missing_ok=True)
+    result = dg.materialize(
+        [spend_html_report], resources={"warehouse": WarehouseResource(database=path)}
+    )
+    [materialization] = result.asset_materializations_for_node("reports__spend_html")
+    assert materialization.metadata["written"] == dg.MetadataValue.bool(False)
+    assert not (Path(path).parent / DEFAULT_NAME).exists()
