@@ -22,6 +22,7 @@ from pipelines import accounts, settings
 from pipelines.fal import FalClient
 from pipelines.fal.background import BackgroundSession
 from pipelines.fetches import Fetch
+from pipelines.orchestration.partitions import ACCOUNT_NAMES
 from pipelines.sources import account_client, make_client
 from warehouse.combine import refuse_mismatch
 from warehouse.connection import LockWait, open_for_loads
@@ -180,7 +181,7 @@ class WarehouseResource(DuckDBResource):
     @property
     def loads_path(self) -> str:
         """The file this run loads: its account's own, or the warehouse for one account."""
-        if self._staging is None and configured_accounts():
+        if self._staging is None and ACCOUNT_NAMES:  # as the code location saw them
             raise accounts.AccountsError(
                 "with an accounts file, a run that loads names its account: run falcost sync, "
                 f"a schedule, or a partition of one account (or tag the run {accounts.ACCOUNT_TAG})"
@@ -207,12 +208,6 @@ def _opened(path: str) -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
     finally:
         con.close()
-
-
-def configured_accounts() -> tuple[str, ...]:
-    from pipelines.orchestration.partitions import ACCOUNT_NAMES  # as the code location saw them
-
-    return ACCOUNT_NAMES
 
 
 def _log_lock_wait(wait: LockWait) -> None:
