@@ -31,12 +31,6 @@ def open_team(path: str | Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def accounts_in(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """The accounts the team warehouse holds (those with at least one load)."""
-    rows = con.execute(f"select distinct account from {TEAM}.meta.loads order by 1").fetchall()
-    return [name for (name,) in rows]
-
-
 def show_account(con: duckdb.DuckDBPyConnection, account: str | None) -> None:
     """Point ``raw.…``, ``marts.…`` and ``meta.…`` of ``con`` at ``account``'s rows (without the
     column), or at every account's (with it) for ``None``."""
